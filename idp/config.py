@@ -1,0 +1,162 @@
+"""Typed configuration of the test IdP, loaded from TOML and flags.
+
+Every default is written out here; the README's config section mirrors this file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+Algorithm = Literal["RS256", "PS256", "ES256", "EdDSA"]
+ALGORITHMS: tuple[Algorithm, ...] = ("RS256", "PS256", "ES256", "EdDSA")
+GrantType = Literal["client_credentials", "password"]
+AuthMethod = Literal["client_secret_basic", "client_secret_post"]
+
+DEFAULT_AUDIENCE = "https://qualys.example/api"
+DEFAULT_CLIENT_ID = "demo-client"
+DEFAULT_CLIENT_SECRET = "demo-secret"  # noqa: S105 - documented test-only credential
+DEFAULT_USERNAME = "demo"
+DEFAULT_PASSWORD = "demo-password"  # noqa: S105 - documented test-only credential
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ClientConfig(_Model):
+    client_id: str = Field(min_length=1)
+    client_secret: str = Field(min_length=1)
+    grant_types: tuple[GrantType, ...] = ("client_credentials", "password")
+    token_endpoint_auth_methods: tuple[AuthMethod, ...] = (
+        "client_secret_basic",
+        "client_secret_post",
+    )
+    audience: str = DEFAULT_AUDIENCE
+    scopes: tuple[str, ...] = ("openid", "profile", "email")
+    claims: dict[str, Any] = Field(default_factory=dict)
+
+
+class UserConfig(_Model):
+    username: str = Field(min_length=1)
+    password: str = Field(min_length=1)
+    # None means "the username": most IdPs' demo users look like that.
+    sub: str | None = None
+    claims: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def subject(self) -> str:
+        return self.sub if self.sub is not None else self.username
+
+
+def default_clients() -> tuple[ClientConfig, ...]:
+    return (ClientConfig(client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET),)
+
+
+def default_users() -> tuple[UserConfig, ...]:
+    return (
+        UserConfig(
+            username=DEFAULT_USERNAME,
+            password=DEFAULT_PASSWORD,
+            sub="demo@example.com",
+            claims={
+                "preferred_username": "demo@example.com",
+                "email": "demo@example.com",
+                "name": "Demo User",
+            },
+        ),
+    )
+
+
+class IdpConfig(_Model):
+    issuer: str
+    keys_dir: Path
+    alg: Algorithm = "RS256"
+    access_token_ttl_seconds: int = Field(default=3600, gt=0)
+    id_token_ttl_seconds: int = Field(default=3600, gt=0)
+    cert_validity_days: int = Field(default=365, gt=0)
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    clock_fixed: datetime | None = None
+    clock_offset_seconds: int = 0
+    clients: tuple[ClientConfig, ...] = Field(default_factory=default_clients)
+    users: tuple[UserConfig, ...] = Field(default_factory=default_users)
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_is_absolute_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("issuer must be an absolute http(s) URL")
+        if parts.query or parts.fragment:
+            raise ValueError("issuer must not have a query or fragment (OpenID Discovery 1.0 section 3)")
+        return value
+
+    @field_validator("clients")
+    @classmethod
+    def _unique_clients(cls, value: tuple[ClientConfig, ...]) -> tuple[ClientConfig, ...]:
+        ids = [c.client_id for c in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("client_id values must be unique")
+        return value
+
+    @field_validator("users")
+    @classmethod
+    def _unique_users(cls, value: tuple[UserConfig, ...]) -> tuple[UserConfig, ...]:
+        names = [u.username for u in value]
+        if len(names) != len(set(names)):
+            raise ValueError("usernames must be unique")
+        return value
+
+    def url(self, path: str) -> str:
+        """An endpoint URL under the issuer, derived from it exactly (no Host header)."""
+        return self.issuer.rstrip("/") + path
+
+    @property
+    def path_prefix(self) -> str:
+        """The issuer's path, under which every route is served (reverse-proxy friendly)."""
+        return urlsplit(self.issuer).path.rstrip("/")
+
+    def client(self, client_id: str) -> ClientConfig | None:
+        return next((c for c in self.clients if c.client_id == client_id), None)
+
+    def user(self, username: str) -> UserConfig | None:
+        return next((u for u in self.users if u.username == username), None)
+
+    def is_default_demo(self) -> bool:
+        return self.clients == default_clients() and self.users == default_users()
+
+
+def _one_line(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "config"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def build_config(values: dict[str, Any]) -> IdpConfig:
+    """Validate a config mapping, turning pydantic's report into one ConfigError line."""
+    try:
+        return IdpConfig.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid IdP configuration: {_one_line(exc)}") from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read an IdP TOML config file as a plain mapping (validated later by build_config)."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}", code="config_not_found") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}", code="config_unreadable") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}", code="config_not_toml") from None

@@ -1,0 +1,48 @@
+"""The IdP's exception root. Every error has a stable snake_case ``code``."""
+
+from __future__ import annotations
+
+
+class IdpError(Exception):
+    """Root of every error the test IdP raises on purpose."""
+
+    code = "idp_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.code
+
+
+class ConfigError(IdpError):
+    """The configuration (TOML file or flags) is not usable."""
+
+    code = "config_invalid"
+
+
+class KeyStoreError(IdpError):
+    """The keys directory is unreadable, corrupt, or the operation makes no sense."""
+
+    code = "keystore_error"
+
+
+class OAuthError(IdpError):
+    """An RFC 6749 section 5.2 error, rendered as OAuth error JSON by the app's handler."""
+
+    def __init__(
+        self,
+        error: str,
+        description: str,
+        *,
+        status_code: int = 400,
+        www_authenticate: str | None = None,
+    ) -> None:
+        super().__init__(description, code=error)
+        self.error = error
+        self.description = description
+        self.status_code = status_code
+        self.www_authenticate = www_authenticate

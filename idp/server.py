@@ -1,0 +1,223 @@
+"""Serving the IdP with uvicorn: in this process (one worker or a thread) or several workers."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
+
+from .app import create_app
+from .clock import Clock
+from .config import IdpConfig
+from .errors import IdpError
+from .service import ENDPOINT_PATHS
+from .tls import TlsFiles, ensure_tls
+
+WORKER_CONFIG_ENV = "OIDC_IDP_WORKER_CONFIG"
+READY_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A bound socket and what clients need to reach it."""
+
+    sock: socket.socket
+    host: str
+    port: int
+    tls: TlsFiles | None
+
+    @property
+    def base_url(self) -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{url_host(self.host)}:{self.port}"
+
+
+def url_host(host: str) -> str:
+    """The host as it goes into a URL: wildcard binds are reached on loopback, IPv6 in brackets."""
+    if host in ("0.0.0.0", ""):  # noqa: S104 - a bind address, mapped to a reachable one
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    try:
+        if ipaddress.ip_address(host).version == 6:
+            return f"[{host}]"
+    except ValueError:
+        pass
+    return host
+
+
+def bind(host: str, port: int, *, tls_dir: Path | None = None, clock: Clock | None = None) -> Listener:
+    """Bind first, so port 0 resolves to a real port before the issuer is derived from it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        sock = socket.create_server((host, port), family=family, reuse_port=False, backlog=2048)
+    except OSError as exc:
+        raise IdpError(f"cannot listen on {host}:{port}: {exc.strerror}", code="bind_failed") from None
+    sock.set_inheritable(True)
+    tls = ensure_tls(tls_dir, url_host(host).strip("[]"), (clock or Clock()).now()) if tls_dir is not None else None
+    return Listener(sock, host, sock.getsockname()[1], tls)
+
+
+def ready_event(config: IdpConfig, listener: Listener) -> dict[str, object]:
+    event: dict[str, object] = {
+        "event": "ready",
+        "issuer": config.issuer,
+        "port": listener.port,
+        "base_url": listener.base_url,
+        "jwks_uri": config.url(ENDPOINT_PATHS["jwks"]),
+        "token_endpoint": config.url(ENDPOINT_PATHS["token"]),
+        "keys_dir": str(config.keys_dir),
+        "pid": os.getpid(),
+    }
+    if listener.tls:
+        event["ca_file"] = str(listener.tls.ca_file)
+    return event
+
+
+def _uvicorn_config(app: FastAPI | str, listener: Listener, *, workers: int = 1, log_level: str = "warning") -> uvicorn.Config:
+    tls = listener.tls
+    return uvicorn.Config(
+        app,
+        factory=isinstance(app, str),
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        server_header=False,
+        ssl_certfile=str(tls.cert_file) if tls else None,
+        ssl_keyfile=str(tls.key_file) if tls else None,
+    )
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn factory for worker processes: the parent passes the config as JSON."""
+    return create_app(IdpConfig.model_validate_json(os.environ[WORKER_CONFIG_ENV]))
+
+
+def _wait_until_serving(config: IdpConfig, listener: Listener, is_dead: Callable[[], bool]) -> bool:
+    """Poll the local JWKS until it answers: the multi-worker supervisor has no ready hook."""
+    url = listener.base_url + config.path_prefix + ENDPOINT_PATHS["jwks"]
+    verify: str | bool = str(listener.tls.ca_file) if listener.tls else True
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    with httpx.Client(verify=verify, timeout=2.0) as client:
+        while time.monotonic() < deadline and not is_dead():
+            try:
+                if client.get(url).status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.02)
+    return False
+
+
+def serve_forever(config: IdpConfig, listener: Listener, *, workers: int, on_ready: Callable[[], None], log_level: str = "warning") -> None:
+    """Run until interrupted. ``on_ready`` is called once the server answers requests."""
+    if workers <= 1:
+        server = uvicorn.Server(_uvicorn_config(create_app(config), listener, log_level=log_level))
+        watcher = threading.Thread(target=_call_when(lambda: server.started, on_ready, lambda: server.should_exit), daemon=True)
+        watcher.start()
+        server.run(sockets=[listener.sock])
+        return
+    os.environ[WORKER_CONFIG_ENV] = config.model_dump_json()
+    supervisor = Multiprocess(
+        _uvicorn_config("idp.server:app_from_environment", listener, workers=workers, log_level=log_level), sockets=[listener.sock]
+    )
+    done = threading.Event()
+
+    def announce() -> None:
+        if _wait_until_serving(config, listener, done.is_set):
+            on_ready()
+
+    threading.Thread(target=announce, daemon=True).start()
+    try:
+        supervisor.run()
+    finally:
+        done.set()
+
+
+def _call_when(condition: Callable[[], bool], action: Callable[[], None], give_up: Callable[[], bool]) -> Callable[[], None]:
+    def loop() -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline and not give_up():
+            if condition():
+                action()
+                return
+            time.sleep(0.002)
+
+    return loop
+
+
+def print_ready(event: dict[str, object]) -> None:
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+@dataclass
+class RunningIdp:
+    """A test IdP serving in a thread of this process (see ``running``)."""
+
+    config: IdpConfig
+    listener: Listener
+    app: FastAPI
+
+    @property
+    def issuer(self) -> str:
+        return self.config.issuer
+
+    @property
+    def base_url(self) -> str:
+        return self.listener.base_url
+
+    @property
+    def port(self) -> int:
+        return self.listener.port
+
+    @property
+    def jwks_uri(self) -> str:
+        return self.config.url(ENDPOINT_PATHS["jwks"])
+
+    @property
+    def token_endpoint(self) -> str:
+        return self.config.url(ENDPOINT_PATHS["token"])
+
+    @property
+    def discovery_url(self) -> str:
+        return self.config.url(ENDPOINT_PATHS["discovery"])
+
+    @property
+    def ca_file(self) -> Path | None:
+        return self.listener.tls.ca_file if self.listener.tls else None
+
+
+@contextmanager
+def running_in_thread(config: IdpConfig, listener: Listener, *, clock: Clock | None = None) -> Iterator[RunningIdp]:
+    """Serve ``config`` on an already bound listener in a daemon thread; stop on exit."""
+    app = create_app(config, clock=clock)
+    server = uvicorn.Server(_uvicorn_config(app, listener))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener.sock]}, daemon=True, name="oidc-idp")
+    thread.start()
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            listener.sock.close()
+            raise IdpError("the test IdP did not start", code="start_failed")
+        time.sleep(0.001)
+    try:
+        yield RunningIdp(config, listener, app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.sock.close()

@@ -1,0 +1,137 @@
+"""The IdP's state and behaviour, independent of HTTP: keys, clock, token minting, discovery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+
+from .clock import Clock
+from .config import ClientConfig, IdpConfig, UserConfig
+from .errors import OAuthError
+from .keystore import KeySet, KeyStore, SigningKey
+from .oauth import TokenServer
+from .tokens import ACCESS_TOKEN_TYP, ID_TOKEN_TYP, compose_claims, registered_claims, sign
+
+ENDPOINT_PATHS = {
+    "discovery": "/.well-known/openid-configuration",
+    "jwks": "/jwks",
+    "token": "/token",
+    "userinfo": "/userinfo",
+}
+
+
+def bearer_error(description: str) -> OAuthError:
+    # RFC 6750 section 3.1: invalid_token with 401 and a Bearer challenge naming it.
+    safe = description.replace('"', "'")
+    return OAuthError(
+        "invalid_token",
+        description,
+        status_code=401,
+        www_authenticate=f'Bearer error="invalid_token", error_description="{safe}"',
+    )
+
+
+@dataclass
+class IdpService:
+    config: IdpConfig
+    keystore: KeyStore
+    clock: Clock = field(default_factory=Clock)
+
+    def __post_init__(self) -> None:
+        self.keystore.ensure((self.config.alg,), now=self.clock.now(), validity_days=self.config.cert_validity_days)
+        self.token_server = TokenServer(self.config, self.mint_token_response)
+
+    # -- keys ----------------------------------------------------------------
+    def keys(self) -> KeySet:
+        return self.keystore.load()
+
+    def signing_key(self) -> SigningKey:
+        key = self.keys().active(self.config.alg)
+        if key is None:  # someone emptied the keys directory under a running server
+            key = self.keystore.ensure((self.config.alg,), now=self.clock.now(), validity_days=self.config.cert_validity_days).active(
+                self.config.alg
+            )
+        assert key is not None
+        return key
+
+    # -- documents -----------------------------------------------------------
+    def discovery(self) -> dict[str, Any]:
+        cfg = self.config
+        grants = sorted({g for c in cfg.clients for g in c.grant_types})
+        return {
+            "issuer": cfg.issuer,
+            "jwks_uri": cfg.url(ENDPOINT_PATHS["jwks"]),
+            "token_endpoint": cfg.url(ENDPOINT_PATHS["token"]),
+            "userinfo_endpoint": cfg.url(ENDPOINT_PATHS["userinfo"]),
+            "grant_types_supported": grants,
+            "token_endpoint_auth_methods_supported": sorted({m for c in cfg.clients for m in c.token_endpoint_auth_methods}),
+            "scopes_supported": sorted({s for c in cfg.clients for s in c.scopes}),
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": list(self.keys().active_algorithms),
+            "claims_supported": sorted({"iss", "sub", "aud", "iat", "nbf", "exp", "jti"} | {k for u in cfg.users for k in u.claims}),
+        }
+
+    def jwks(self) -> dict[str, Any]:
+        return self.keys().jwks()
+
+    # -- tokens --------------------------------------------------------------
+    def mint_token_response(self, client: ClientConfig, user: UserConfig | None, grant_type: str, scope: str) -> dict[str, Any]:
+        cfg, key, now = self.config, self.signing_key(), self.clock.timestamp()
+        sub = user.subject if user is not None else client.client_id
+        access = compose_claims(
+            registered_claims(issuer=cfg.issuer, sub=sub, aud=client.audience, now=now, ttl_seconds=cfg.access_token_ttl_seconds),
+            client.claims,
+            user.claims if user is not None else {},
+            {"client_id": client.client_id, **({"scope": scope} if scope else {})},
+        )
+        response: dict[str, Any] = {
+            "access_token": sign(access, key, typ=ACCESS_TOKEN_TYP),
+            "token_type": "Bearer",
+            "expires_in": cfg.access_token_ttl_seconds,
+        }
+        if scope:
+            response["scope"] = scope
+        if user is not None and "openid" in scope.split():
+            id_claims = compose_claims(
+                registered_claims(issuer=cfg.issuer, sub=sub, aud=client.client_id, now=now, ttl_seconds=cfg.id_token_ttl_seconds),
+                user.claims,
+                {"azp": client.client_id, "auth_time": now},
+            )
+            response["id_token"] = sign(id_claims, key, typ=ID_TOKEN_TYP)
+        return response
+
+    def verify_access_token(self, token: str) -> dict[str, Any]:
+        """Verify one of our own access tokens (for userinfo), with the published keys only."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            raise bearer_error("the access token is not a JWT") from None
+        key = self.keys().by_kid(str(header.get("kid", "")))
+        if key is None or key.record.status == "retired":
+            raise bearer_error("the access token is not signed by a published key")
+        if header.get("typ") != ACCESS_TOKEN_TYP:
+            raise bearer_error("not an access token (typ must be at+jwt)")
+        try:
+            # Times are checked below against the IdP's clock, which may be fixed or offset.
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.certificate.public_key(),  # type: ignore[arg-type]
+                algorithms=[key.alg],
+                issuer=self.config.issuer,
+                options={"verify_aud": False, "verify_exp": False, "verify_nbf": False, "verify_iat": False, "require": ["exp", "sub"]},
+            )
+        except jwt.InvalidTokenError as exc:
+            raise bearer_error(f"the access token is invalid: {exc}") from None
+        now = self.clock.timestamp()
+        if not isinstance(claims["exp"], int) or claims["exp"] <= now:
+            raise bearer_error("the access token has expired")
+        if isinstance(claims.get("nbf"), int) and claims["nbf"] > now:
+            raise bearer_error("the access token is not valid yet (nbf)")
+        return claims
+
+    def userinfo(self, token: str) -> dict[str, Any]:
+        claims = self.verify_access_token(token)
+        user = next((u for u in self.config.users if u.subject == claims["sub"]), None)
+        return {**(user.claims if user is not None else {}), "sub": claims["sub"]}

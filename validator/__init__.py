@@ -1,0 +1,3 @@
+"""oidc-onboarding's pre-onboarding validator."""
+
+__version__ = "0.1.0"
