@@ -93,7 +93,7 @@ def create_app(config: IdpConfig, *, clock: Clock | None = None) -> FastAPI:
 
     @router.get(ENDPOINT_PATHS["jwks"])
     async def jwks() -> JSONResponse:
-        return JSONResponse(service.jwks(), media_type="application/jwk-set+json", headers={"Cache-Control": "public, max-age=60"})
+        return JSONResponse(service.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
     @router.post(ENDPOINT_PATHS["token"])
     async def token(request: Request) -> JSONResponse:
