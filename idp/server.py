@@ -6,6 +6,7 @@ import ipaddress
 import json
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -110,7 +111,7 @@ def app_from_environment() -> FastAPI:
 def _wait_until_serving(config: IdpConfig, listener: Listener, is_dead: Callable[[], bool]) -> bool:
     """Poll the local JWKS until it answers: the multi-worker supervisor has no ready hook."""
     url = listener.base_url + config.path_prefix + ENDPOINT_PATHS["jwks"]
-    verify: str | bool = str(listener.tls.ca_file) if listener.tls else True
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=str(listener.tls.ca_file)) if listener.tls else True
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     with httpx.Client(verify=verify, timeout=2.0) as client:
         while time.monotonic() < deadline and not is_dead():

@@ -1,0 +1,55 @@
+"""Start ``oidc-idp serve`` as a real process and wait for its ready line, with a deadline."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+BIN = Path(sys.executable).parent
+
+
+def cli(name: str) -> str:
+    return str(BIN / name)
+
+
+@contextmanager
+def serving(*args: str, timeout_seconds: float = 30.0) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
+    """Run ``oidc-idp serve --port 0 ARGS``; yield the process and its parsed ready event."""
+    proc = subprocess.Popen(
+        [cli("oidc-idp"), "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        selector = selectors.DefaultSelector()
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout_seconds
+        line = ""
+        while not line:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or proc.poll() is not None:
+                raise AssertionError(
+                    f"oidc-idp did not become ready: {proc.stderr.read() if proc.stderr and proc.poll() is not None else 'timeout'}"
+                )
+            if selector.select(timeout=remaining):
+                line = proc.stdout.readline()
+        yield proc, json.loads(line)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
