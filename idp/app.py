@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -92,7 +92,9 @@ def create_app(config: IdpConfig, *, clock: Clock | None = None) -> FastAPI:
         return JSONResponse(service.discovery())
 
     @router.get(ENDPOINT_PATHS["jwks"])
-    async def jwks() -> JSONResponse:
+    async def jwks() -> Response:
+        if service.jwks_as_html():  # the jwks_served_as_html scenario: a login page where keys belong
+            return HTMLResponse("<!doctype html><html><body><h1>Sign in</h1></body></html>")
         return JSONResponse(service.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
     @router.post(ENDPOINT_PATHS["token"])

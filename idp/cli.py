@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, help="TOML config: issuer, lifetimes, clients, users")
     serve.add_argument("--workers", type=int, default=1, help="worker processes sharing the keys (default: 1)")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS with a local CA kept in the keys directory")
+    serve.add_argument(
+        "--scenario", action="append", default=[], metavar="NAME", help="play a misconfiguration (repeatable; see 'oidc-idp scenarios')"
+    )
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
 
     keys = commands.add_parser("keys", help="list, rotate and retire signing keys").add_subparsers(
@@ -57,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     retire = keys.add_parser("retire", help="stop publishing a key (it stays on disk)")
     retire.add_argument("kid")
     retire.add_argument("--keys-dir", type=Path, required=True)
+
+    commands.add_parser("scenarios", help="list the misconfiguration scenarios and what each breaks")
 
     token = commands.add_parser("token", help="print a JWT signed by a key of the keys directory, offline")
     token.add_argument("--keys-dir", type=Path, required=True)
@@ -87,6 +92,8 @@ def _serve(args: argparse.Namespace) -> int:
         values.update({"issuer": args.issuer or values.get("issuer") or listener.base_url, "keys_dir": keys_dir})
         if args.alg:
             values["alg"] = args.alg
+        if args.scenario:
+            values["scenarios"] = [*values.get("scenarios", []), *args.scenario]
         config = build_config(values)
         clock = Clock(config.clock_fixed, config.clock_offset_seconds)
         # Generate before any worker starts, so every worker loads the same keys.
@@ -191,9 +198,18 @@ def _token(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _scenarios(args: argparse.Namespace) -> int:
+    from .scenarios import SCENARIOS
+
+    width = max(len(s.name) for s in SCENARIOS)
+    for scenario in SCENARIOS:
+        print(f"{scenario.name.ljust(width)}  [{scenario.scope}] {scenario.breaks}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"serve": _serve, "token": _token}.get(args.command) or {
+    handler = {"serve": _serve, "token": _token, "scenarios": _scenarios}.get(args.command) or {
         "list": _keys_list,
         "rotate": _keys_rotate,
         "retire": _keys_retire,

@@ -42,6 +42,20 @@ class ClientConfig(_Model):
     audience: str = DEFAULT_AUDIENCE
     scopes: tuple[str, ...] = ("openid", "profile", "email")
     claims: dict[str, Any] = Field(default_factory=dict)
+    # Token scenarios (see idp/scenarios.py) played only for this client's tokens.
+    scenarios: tuple[str, ...] = ()
+
+    @field_validator("scenarios")
+    @classmethod
+    def _token_scenarios_only(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from .scenarios import BY_NAME
+
+        for name in value:
+            if name not in BY_NAME:
+                raise ValueError(f"unknown scenario {name!r} (known: {', '.join(BY_NAME)})")
+            if BY_NAME[name].scope != "token":
+                raise ValueError(f"scenario {name!r} changes the {BY_NAME[name].scope}, which all clients share; set it globally")
+        return value
 
 
 class UserConfig(_Model):
@@ -85,6 +99,8 @@ class IdpConfig(_Model):
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     clock_fixed: datetime | None = None
     clock_offset_seconds: int = 0
+    # Misconfiguration scenarios played for everyone (names from idp/scenarios.py).
+    scenarios: tuple[str, ...] = ()
     clients: tuple[ClientConfig, ...] = Field(default_factory=default_clients)
     users: tuple[UserConfig, ...] = Field(default_factory=default_users)
 
@@ -96,6 +112,16 @@ class IdpConfig(_Model):
             raise ValueError("issuer must be an absolute http(s) URL")
         if parts.query or parts.fragment:
             raise ValueError("issuer must not have a query or fragment (OpenID Discovery 1.0 section 3)")
+        return value
+
+    @field_validator("scenarios")
+    @classmethod
+    def _known_scenarios(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from .scenarios import BY_NAME
+
+        unknown = [n for n in value if n not in BY_NAME]
+        if unknown:
+            raise ValueError(f"unknown scenario {', '.join(map(repr, unknown))} (known: {', '.join(BY_NAME)})")
         return value
 
     @field_validator("clients")

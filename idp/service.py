@@ -11,7 +11,9 @@ from .clock import Clock
 from .config import ClientConfig, IdpConfig, UserConfig
 from .errors import OAuthError
 from .keystore import KeySet, KeyStore, SigningKey
+from .material import Material
 from .oauth import TokenServer
+from .scenarios import Env, Scenario, TokenKind, apply_claims, apply_discovery, apply_jwks, resolve, signer_of
 from .tokens import ACCESS_TOKEN_TYP, ID_TOKEN_TYP, compose_claims, registered_claims, sign
 
 ENDPOINT_PATHS = {
@@ -42,6 +44,9 @@ class IdpService:
     def __post_init__(self) -> None:
         self.keystore.ensure((self.config.alg,), now=self.clock.now(), validity_days=self.config.cert_validity_days)
         self.token_server = TokenServer(self.config, self.mint_token_response)
+        # Mutable on purpose: the control API and the pytest plugin switch scenarios at run time.
+        self.scenarios: list[str] = list(self.config.scenarios)
+        self._material: Material | None = None
 
     # -- keys ----------------------------------------------------------------
     def keys(self) -> KeySet:
@@ -56,8 +61,23 @@ class IdpService:
         assert key is not None
         return key
 
+    # -- scenarios -----------------------------------------------------------
+    def active_scenarios(self, client: ClientConfig | None = None) -> tuple[Scenario, ...]:
+        return resolve([*self.scenarios, *(client.scenarios if client else ())])
+
+    def _env(self) -> Env:
+        active = self.signing_key()
+        if self._material is None or self._material.active.kid != active.kid:
+            self._material = Material(active, self.clock.now())
+        return Env(self.config, active, self._material, self.clock.timestamp())
+
     # -- documents -----------------------------------------------------------
     def discovery(self) -> dict[str, Any]:
+        scenarios = self.active_scenarios()
+        doc = self._discovery()
+        return apply_discovery(doc, scenarios, self._env()) if scenarios else doc
+
+    def _discovery(self) -> dict[str, Any]:
         cfg = self.config
         grants = sorted({g for c in cfg.clients for g in c.grant_types})
         return {
@@ -74,11 +94,16 @@ class IdpService:
         }
 
     def jwks(self) -> dict[str, Any]:
-        return self.keys().jwks()
+        scenarios = self.active_scenarios()
+        doc = self.keys().jwks()
+        return apply_jwks(doc, scenarios, self._env()) if scenarios else doc
+
+    def jwks_as_html(self) -> bool:
+        return any(s.jwks_as_html for s in self.active_scenarios())
 
     # -- tokens --------------------------------------------------------------
     def mint_token_response(self, client: ClientConfig, user: UserConfig | None, grant_type: str, scope: str) -> dict[str, Any]:
-        cfg, key, now = self.config, self.signing_key(), self.clock.timestamp()
+        cfg, now = self.config, self.clock.timestamp()
         sub = user.subject if user is not None else client.client_id
         access = compose_claims(
             registered_claims(issuer=cfg.issuer, sub=sub, aud=client.audience, now=now, ttl_seconds=cfg.access_token_ttl_seconds),
@@ -87,7 +112,7 @@ class IdpService:
             {"client_id": client.client_id, **({"scope": scope} if scope else {})},
         )
         response: dict[str, Any] = {
-            "access_token": sign(access, key, typ=ACCESS_TOKEN_TYP),
+            "access_token": self.sign(access, "access", client),
             "token_type": "Bearer",
             "expires_in": cfg.access_token_ttl_seconds,
         }
@@ -99,8 +124,19 @@ class IdpService:
                 user.claims,
                 {"azp": client.client_id, "auth_time": now},
             )
-            response["id_token"] = sign(id_claims, key, typ=ID_TOKEN_TYP)
+            response["id_token"] = self.sign(id_claims, "id", client)
         return response
+
+    def sign(self, claims: dict[str, Any], kind: TokenKind, client: ClientConfig | None = None) -> str:
+        """Sign with the active key, unless a scenario changes the claims or the signature."""
+        typ = ACCESS_TOKEN_TYP if kind == "access" else ID_TOKEN_TYP
+        scenarios = self.active_scenarios(client)
+        if not scenarios:
+            return sign(claims, self.signing_key(), typ=typ)
+        env = self._env()
+        claims = apply_claims(claims, kind, scenarios, env)
+        signer = signer_of(scenarios)
+        return signer(claims, typ, env) if signer else sign(claims, env.active, typ=typ)
 
     def verify_access_token(self, token: str) -> dict[str, Any]:
         """Verify one of our own access tokens (for userinfo), with the published keys only."""

@@ -1,0 +1,91 @@
+"""Public facts about keys and certificates as the bundle states them, and the key set stripped to public members."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+from ..certs import fingerprint_sha256, x5t_s256
+from ..jose import PRIVATE_MEMBERS, public_key_from_jwk
+
+# RFC 7517 private members, plus ``k``: an oct key's ``k`` is the shared secret itself.
+SECRET_MEMBERS = (*PRIVATE_MEMBERS, "k")
+
+
+def public_jwks(jwks: Any) -> Any:
+    """The key set as fetched, minus every private or secret member, even if the IdP published them."""
+    if not isinstance(jwks, Mapping):
+        return copy.deepcopy(jwks)
+    result = {k: copy.deepcopy(v) for k, v in jwks.items()}
+    keys = result.get("keys")
+    if isinstance(keys, list):
+        result["keys"] = [{k: v for k, v in key.items() if k not in SECRET_MEMBERS} if isinstance(key, Mapping) else key for key in keys]
+    return result
+
+
+def jwks_key_list(jwks: Any) -> list[dict[str, Any]]:
+    if not isinstance(jwks, Mapping) or not isinstance(jwks.get("keys"), list):
+        return []
+    return [dict(k) for k in jwks["keys"] if isinstance(k, Mapping)]
+
+
+def key_type_and_size(public_key: Any) -> tuple[str, int | None, str | None]:
+    """(JWK kty, size in bits, curve) of a cryptography public key."""
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return "RSA", public_key.key_size, None
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        names = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+        return "EC", public_key.curve.key_size, names.get(public_key.curve.name, public_key.curve.name)
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        return "OKP", 256, "Ed25519"
+    if isinstance(public_key, ed448.Ed448PublicKey):
+        return "OKP", 456, "Ed448"
+    return type(public_key).__name__, None, None
+
+
+def jwk_facts(jwk: Mapping[str, Any]) -> tuple[str | None, int | None, str | None]:
+    """kty, size and curve of a JWK; a key that cannot be built is described by its members only."""
+    try:
+        kty, size, curve = key_type_and_size(public_key_from_jwk(jwk))
+    except ValueError:
+        kty_value, crv_value = jwk.get("kty"), jwk.get("crv")
+        return (kty_value if isinstance(kty_value, str) else None), None, (crv_value if isinstance(crv_value, str) else None)
+    return kty, size, curve
+
+
+def certificate_facts(certificate: x509.Certificate, der: bytes) -> dict[str, Any]:
+    kty, size, curve = key_type_and_size(certificate.public_key())
+    return {
+        "key_type": kty,
+        "key_size": size,
+        "curve": curve,
+        "subject": certificate.subject.rfc4514_string(),
+        "issuer": certificate.issuer.rfc4514_string(),
+        "serial_number": format(certificate.serial_number, "X"),
+        "not_before": certificate.not_valid_before_utc.isoformat(),
+        "not_after": certificate.not_valid_after_utc.isoformat(),
+        "sha256_fingerprint": fingerprint_sha256(certificate),
+        "x5t#S256": x5t_s256(der),
+    }
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def file_stem(kid: str, taken: set[str]) -> str:
+    """A file name for a kid: kids are arbitrary strings, file names in a zip should not be."""
+    stem = _UNSAFE.sub("_", kid).strip("._") or "key"
+    candidate, n = stem, 2
+    while candidate.lower() in taken:
+        candidate, n = f"{stem}-{n}", n + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -1,0 +1,218 @@
+"""The one fetcher: every remote document the validator reads comes through ``fetch_json``.
+
+Failures never raise: they come back as a ``Fetched`` with an error kind, for the checks to report.
+There is deliberately no way to fetch a URL found in a token header (``jku``, ``x5u``): callers only
+pass URLs the user gave or discovery announced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import certifi
+import httpx
+
+from .model import FetchErrorKind, Fetched
+
+JSON_MEDIA_TYPES = frozenset({"application/json", "application/jwk-set+json"})
+USER_AGENT = "oidc-validator (pre-onboarding self-check)"
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """Network limits shared by the fetcher and the token requests."""
+
+    connect_timeout_seconds: float = 5.0
+    # httpx timeouts apply per operation; this one bounds the whole exchange, redirects included.
+    total_timeout_seconds: float = 15.0
+    max_body_bytes: int = 1024 * 1024
+    max_redirects: int = 3
+    ca_file: Path | None = None
+
+
+class _Failed(Exception):
+    def __init__(self, kind: FetchErrorKind, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+def ssl_context(options: FetchOptions) -> ssl.SSLContext:
+    """Public roots plus the private CA, so a --ca-file never stops public hosts from verifying."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    if options.ca_file is not None:
+        context.load_verify_locations(cafile=str(options.ca_file))
+    return context
+
+
+def httpx_timeout(options: FetchOptions) -> httpx.Timeout:
+    total = options.total_timeout_seconds
+    return httpx.Timeout(total, connect=min(options.connect_timeout_seconds, total))
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    kind = media_type(content_type)
+    return kind in JSON_MEDIA_TYPES or (kind.startswith("application/") and kind.endswith("+json"))
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def parse_json_strictly(body: bytes) -> Any:
+    """RFC 8259 JSON only: UTF-8 without BOM, no NaN/Infinity, no duplicate member names."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        raise ValueError("body starts with a byte order mark")
+    text = body.decode("utf-8", errors="strict")
+    return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys)
+
+
+def _check_url(url: str) -> httpx.URL:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise _Failed("invalid_url", f"not a valid URL: {one_line(str(exc))}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise _Failed("invalid_url", f"not an absolute http(s) URL: {one_line(url, 200)}")
+    return parsed
+
+
+def _classify(exc: httpx.HTTPError) -> _Failed:
+    if isinstance(exc, httpx.TimeoutException):
+        return _Failed("timeout", f"timed out ({type(exc).__name__})")
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return _Failed("tls", f"TLS failed: {one_line(str(cause))}")
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return _Failed("invalid_url", one_line(str(exc)))
+    return _Failed("connect", f"could not connect: {one_line(str(exc)) or type(exc).__name__}")
+
+
+@dataclass
+class _Progress:
+    """What is known so far, so a timeout or failure half-way still reports status and redirects."""
+
+    final_url: str | None = None
+    status: int | None = None
+    content_type: str | None = None
+    redirects: tuple[str, ...] = ()
+
+
+async def _read_capped(response: httpx.Response, max_body_bytes: int) -> bytes:
+    declared = response.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
+        raise _Failed("too_large", f"Content-Length {declared} bytes is over the {max_body_bytes}-byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_body_bytes:
+            raise _Failed("too_large", f"body is over the {max_body_bytes}-byte limit (reading stopped)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _exchange(url: str, options: FetchOptions, progress: _Progress) -> Fetched:
+    current = _check_url(url)
+    async with httpx.AsyncClient(
+        verify=ssl_context(options),
+        timeout=httpx_timeout(options),
+        follow_redirects=False,
+        trust_env=False,
+        headers={"Accept": "application/json, application/jwk-set+json", "User-Agent": USER_AGENT},
+    ) as client:
+        while True:
+            progress.final_url = str(current)
+            try:
+                async with client.stream("GET", current) as response:
+                    progress.status = response.status_code
+                    progress.content_type = response.headers.get("content-type")
+                    if response.is_redirect:
+                        current = _next_hop(current, response, options, progress)
+                        continue
+                    if not response.is_success:
+                        raise _Failed("http_status", f"HTTP {response.status_code} {response.reason_phrase}".strip())
+                    body = await _read_capped(response, options.max_body_bytes)
+            except httpx.HTTPError as exc:
+                raise _classify(exc) from None
+            return _interpret(url, body, progress)
+
+
+def _next_hop(current: httpx.URL, response: httpx.Response, options: FetchOptions, progress: _Progress) -> httpx.URL:
+    location = response.headers.get("location")
+    if not location:
+        raise _Failed("http_status", f"HTTP {response.status_code} redirect without a Location header")
+    target = current.join(location)
+    if target.scheme not in ("http", "https"):
+        raise _Failed("invalid_url", f"redirect to a non-http(s) URL: {one_line(str(target), 200)}")
+    if current.scheme == "https" and target.scheme == "http":
+        raise _Failed("redirect_to_http", f"redirect from https to http ({target}) was not followed")
+    if len(progress.redirects) >= options.max_redirects:
+        raise _Failed("too_many_redirects", f"more than {options.max_redirects} redirects (next: {target})")
+    progress.redirects = (*progress.redirects, str(target))
+    return target
+
+
+def _interpret(url: str, body: bytes, progress: _Progress) -> Fetched:
+    base = {"url": url, "final_url": progress.final_url, "status": progress.status, "content_type": progress.content_type}
+    if not is_json_media_type(progress.content_type):
+        shown = media_type(progress.content_type) or "no Content-Type"
+        detail = f"Content-Type is {shown}, expected application/json or application/jwk-set+json"
+        return Fetched(**base, body=body, error="wrong_content_type", error_detail=detail, redirects=progress.redirects)
+    try:
+        document = parse_json_strictly(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return Fetched(**base, body=body, error="not_json", error_detail=f"not valid JSON: {one_line(str(exc))}", redirects=progress.redirects)
+    return Fetched(**base, body=body, json=document, redirects=progress.redirects)
+
+
+async def _fetch(url: str, options: FetchOptions) -> Fetched:
+    progress = _Progress()
+    try:
+        async with asyncio.timeout(options.total_timeout_seconds):
+            return await _exchange(url, options, progress)
+    except _Failed as failed:
+        error, detail = failed.kind, failed.detail
+    except TimeoutError:
+        error, detail = "timeout", f"no complete answer within the {options.total_timeout_seconds:g} s total timeout"
+    except (OSError, ssl.SSLError, ValueError) as exc:  # e.g. an unreadable --ca-file, raised before any request
+        error, detail = "connect", one_line(f"{type(exc).__name__}: {exc}")
+    return Fetched(
+        url=url,
+        final_url=progress.final_url,
+        status=progress.status,
+        content_type=progress.content_type,
+        error=error,
+        error_detail=detail,
+        redirects=progress.redirects,
+    )
+
+
+def fetch_json(url: str, options: FetchOptions | None = None) -> Fetched:
+    """GET a JSON document within the limits of ``options``; every outcome is a ``Fetched``."""
+    return asyncio.run(_fetch(url, options or FetchOptions()))

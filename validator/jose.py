@@ -1,0 +1,211 @@
+"""Strict, pure JOSE helpers: split a compact JWS, select a key, verify a signature.
+
+Parsing is stricter than most libraries on purpose: the validator's job is to say what a
+verifier might reject, so anything RFC 7515 / RFC 8725 would call ambiguous is an error here.
+Signatures are verified with PyJWT's algorithm objects, never with ``none`` or HS*.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, RSAPSSAlgorithm
+from jwt.exceptions import InvalidKeyError
+
+DEFAULT_MAX_TOKEN_BYTES = 16 * 1024
+
+# RFC 7518 section 3.1 and RFC 8037: the asymmetric signature algorithms a verifier may accept.
+# Each maps to the key type and, for curves, the one curve it is defined on (RFC 7518 section 3.4).
+ALG_KEY: dict[str, tuple[str, str | None]] = {
+    "RS256": ("RSA", None),
+    "RS384": ("RSA", None),
+    "RS512": ("RSA", None),
+    "PS256": ("RSA", None),
+    "PS384": ("RSA", None),
+    "PS512": ("RSA", None),
+    "ES256": ("EC", "P-256"),
+    "ES384": ("EC", "P-384"),
+    "ES512": ("EC", "P-521"),
+    "EdDSA": ("OKP", "Ed25519"),
+}
+ASYMMETRIC_ALGS = frozenset(ALG_KEY)
+PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth")
+
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+class JoseError(ValueError):
+    """A token that is not a strict compact JWS. ``kind`` is stable snake_case."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class CompactJws:
+    """A split compact JWS. The signature is a credential's part: it never appears in repr."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes = field(repr=False)
+    signature: bytes = field(repr=False)
+
+
+def is_symmetric_alg(alg: object) -> bool:
+    return isinstance(alg, str) and alg.upper().startswith("HS")
+
+
+def is_none_alg(alg: object) -> bool:
+    return isinstance(alg, str) and alg.lower() == "none"
+
+
+def b64url_decode(segment: str) -> bytes:
+    """RFC 7515 section 2: base64url without padding, no whitespace, no other characters."""
+    if not _B64URL.fullmatch(segment):
+        raise JoseError("base64url", "contains characters outside the base64url alphabet (padding, whitespace or '+/')")
+    if len(segment) % 4 == 1:
+        raise JoseError("base64url", "has an impossible base64url length")
+    try:
+        decoded = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise JoseError("base64url", f"is not valid base64url ({exc})") from None
+    # Non-canonical encodings (stray low bits in the last character) decode ambiguously.
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=").decode() != segment:
+        raise JoseError("base64url", "is not canonical base64url")
+    return decoded
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise JoseError("duplicate_member", f"has the member {key!r} twice (RFC 7515 section 5.2, RFC 8725 section 3.9)")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise JoseError("json", f"contains the non-JSON constant {name}")
+
+
+def json_object(data: bytes, what: str) -> dict[str, Any]:
+    """Decode UTF-8 JSON that must be an object, rejecting duplicate members at any depth."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise JoseError("json", f"the {what} is not UTF-8") from None
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except JoseError as exc:
+        raise JoseError(exc.kind, f"the {what} {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise JoseError("json", f"the {what} is not valid JSON ({type(exc).__name__})") from None
+    if not isinstance(value, dict):
+        raise JoseError("not_object", f"the {what} is JSON but not an object")
+    return value
+
+
+def split_compact(token: str, *, max_bytes: int = DEFAULT_MAX_TOKEN_BYTES) -> CompactJws:
+    """Split a compact JWS strictly (RFC 7515 section 7.1), capping the size before any decoding."""
+    if len(token) > max_bytes:
+        raise JoseError("too_large", f"the token is {len(token)} characters, over the {max_bytes} cap")
+    stripped = token.strip()
+    if stripped.startswith("{"):
+        raise JoseError("json_serialization", "the token is a JWS JSON serialisation, not the compact form")
+    if stripped != token:
+        raise JoseError("base64url", "the token has leading or trailing whitespace")
+    parts = token.split(".")
+    if len(parts) == 5:
+        raise JoseError("jwe", "the token has 5 segments: it is an encrypted JWE, not a signed JWS")
+    if len(parts) != 3:
+        raise JoseError("segments", f"the token has {len(parts)} segment(s); a compact JWS has exactly 3")
+    header_b64, payload_b64, signature_b64 = parts
+    decoded: list[bytes] = []
+    for name, segment in (("header", header_b64), ("payload", payload_b64), ("signature", signature_b64)):
+        try:
+            decoded.append(b64url_decode(segment))
+        except JoseError as exc:
+            raise JoseError(exc.kind, f"the {name} segment {exc}") from None
+    header = json_object(decoded[0], "header")
+    payload = json_object(decoded[1], "payload")
+    return CompactJws(header, payload, f"{header_b64}.{payload_b64}".encode("ascii"), decoded[2])
+
+
+def public_members(jwk: Mapping[str, Any]) -> dict[str, Any]:
+    """The JWK without private members, so a leaked private JWK is still only read as public."""
+    return {k: v for k, v in jwk.items() if k not in PRIVATE_MEMBERS}
+
+
+def public_key_from_jwk(jwk: Mapping[str, Any]) -> Any:
+    """A cryptography public key from the JWK's public members (RSA, EC, OKP); raises ValueError."""
+    public = public_members(jwk)
+    kty = public.get("kty")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if kty == "RSA":
+                return RSAAlgorithm.from_jwk(public)
+            if kty == "EC":
+                return ECAlgorithm.from_jwk(public)
+            if kty == "OKP":
+                return OKPAlgorithm.from_jwk(public)
+        except (InvalidKeyError, ValueError, TypeError, KeyError, binascii.Error) as exc:
+            raise ValueError(str(exc) or type(exc).__name__) from None
+    raise ValueError(f"unsupported key type {kty!r}")
+
+
+def _algorithm(alg: str) -> RSAAlgorithm | RSAPSSAlgorithm | ECAlgorithm | OKPAlgorithm:
+    if alg.startswith("RS"):
+        return RSAAlgorithm(getattr(RSAAlgorithm, f"SHA{alg[2:]}"))
+    if alg.startswith("PS"):
+        return RSAPSSAlgorithm(getattr(RSAPSSAlgorithm, f"SHA{alg[2:]}"))
+    if alg.startswith("ES"):
+        return ECAlgorithm(getattr(ECAlgorithm, f"SHA{alg[2:]}"))
+    return OKPAlgorithm()
+
+
+def key_fits(jwk: Mapping[str, Any], alg: str) -> list[str]:
+    """Why this JWK may not verify ``alg`` (empty when it fits): kty, crv, alg and use must all agree."""
+    reasons: list[str] = []
+    expected = ALG_KEY.get(alg)
+    if expected is None:
+        return [f"{alg!r} is not an asymmetric signature algorithm"]
+    kty, crv = expected
+    if jwk.get("kty") != kty:
+        reasons.append(f"kty is {jwk.get('kty')!r}, {alg} needs {kty!r}")
+    if crv is not None and jwk.get("crv") != crv:
+        reasons.append(f"crv is {jwk.get('crv')!r}, {alg} needs {crv!r}")
+    if "alg" in jwk and jwk.get("alg") != alg:
+        reasons.append(f"the key's alg is {jwk.get('alg')!r}, the token's is {alg!r}")
+    if "use" in jwk and jwk.get("use") != "sig":
+        reasons.append(f"the key's use is {jwk.get('use')!r}, not 'sig'")
+    return reasons
+
+
+def select_keys(keys: Iterable[Mapping[str, Any]], kid: str, alg: str) -> list[Mapping[str, Any]]:
+    """Keys with exactly this kid that fit ``alg``; the caller treats more than one as ambiguous."""
+    return [k for k in keys if k.get("kid") == kid and not key_fits(k, alg)]
+
+
+def verify_signature(jws: CompactJws, jwk: Mapping[str, Any], alg: str) -> bool:
+    """Verify with exactly this key; ``none`` and HS* are refused, never attempted."""
+    if alg not in ASYMMETRIC_ALGS:
+        raise ValueError(f"refusing to verify with {alg!r}: only asymmetric algorithms are accepted")
+    if key_fits(jwk, alg):
+        raise ValueError(f"the key does not fit {alg}")
+    key = public_key_from_jwk(jwk)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return bool(_algorithm(alg).verify(jws.signing_input, key, jws.signature))
+
+
+def kids(keys: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [k["kid"] for k in keys if isinstance(k.get("kid"), str)]
