@@ -16,7 +16,7 @@ from .config import IdpConfig
 from .errors import OAuthError
 from .keystore import KeyStore
 from .oauth import FormRequest
-from .service import ENDPOINT_PATHS, IdpService
+from .service import IdpService
 
 log = logging.getLogger("idp")
 
@@ -84,20 +84,20 @@ def create_app(config: IdpConfig, *, clock: Clock | None = None) -> FastAPI:
     app = FastAPI(title="oidc-onboarding test IdP", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.idp = service
     _install_error_handlers(app)
-    router = APIRouter(prefix=config.path_prefix)
+    router = APIRouter()
     bearer = HTTPBearer(auto_error=False)
 
-    @router.get(ENDPOINT_PATHS["discovery"])
+    @router.get(config.endpoint_path("discovery"))
     async def discovery() -> JSONResponse:
         return JSONResponse(service.discovery())
 
-    @router.get(ENDPOINT_PATHS["jwks"])
+    @router.get(config.endpoint_path("jwks"))
     async def jwks() -> Response:
         if service.jwks_as_html():  # the jwks_served_as_html scenario: a login page where keys belong
             return HTMLResponse("<!doctype html><html><body><h1>Sign in</h1></body></html>")
         return JSONResponse(service.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
-    @router.post(ENDPOINT_PATHS["token"])
+    @router.post(config.endpoint_path("token"))
     async def token(request: Request) -> JSONResponse:
         form = await read_form(request, config.max_body_bytes)
         if not form.get("grant_type"):
@@ -108,7 +108,7 @@ def create_app(config: IdpConfig, *, clock: Clock | None = None) -> FastAPI:
         status, body, headers = service.token_server.create_token_response(oauth_request)
         return JSONResponse(body, status_code=status, headers={**dict(headers), **NO_STORE})
 
-    @router.api_route(ENDPOINT_PATHS["userinfo"], methods=["GET", "POST"])
+    @router.api_route(config.endpoint_path("userinfo"), methods=["GET", "POST"])
     async def userinfo(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> JSONResponse:
         if credentials is None:
             # RFC 6750 section 3.1: no error code when the request carried no token at all.

@@ -14,9 +14,10 @@ from typing import Any
 
 from . import __version__
 from .clock import Clock
-from .config import ALGORITHMS, DEFAULT_AUDIENCE, Algorithm, IdpConfig, build_config, read_toml
+from .config import ALGORITHMS, DEFAULT_AUDIENCE, Algorithm, IdpConfig, build_config, default_issuer, read_toml
 from .errors import ConfigError, IdpError
 from .keystore import KeyStore
+from .profiles import BY_NAME as PROFILES
 from .server import bind, print_ready, ready_event, serve_forever
 from .tokens import ACCESS_TOKEN_TYP, compose_claims, registered_claims, sign
 
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--scenario", action="append", default=[], metavar="NAME", help="play a misconfiguration (repeatable; see 'oidc-idp scenarios')"
     )
+    serve.add_argument("--profile", choices=list(PROFILES), help="shape issuer, paths, JWKS and claims like a vendor (default: generic)")
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
 
     keys = commands.add_parser("keys", help="list, rotate and retire signing keys").add_subparsers(
@@ -89,7 +91,9 @@ def _serve(args: argparse.Namespace) -> int:
         keys_dir = temporary
     try:
         listener = bind(args.host, args.port, tls_dir=keys_dir / "tls" if args.tls else None)
-        values.update({"issuer": args.issuer or values.get("issuer") or listener.base_url, "keys_dir": keys_dir})
+        if args.profile:
+            values["profile"] = args.profile
+        values.update({"issuer": args.issuer or values.get("issuer") or default_issuer(values, listener.base_url), "keys_dir": keys_dir})
         if args.alg:
             values["alg"] = args.alg
         if args.scenario:
@@ -110,7 +114,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _demo_banner(config: IdpConfig) -> None:
     client, user = config.clients[0], config.users[0]
-    token_url = config.url("/token")
+    token_url = config.endpoint_url("token")
     print(
         "\n".join(
             [

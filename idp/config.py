@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
+from .profiles import BY_NAME as PROFILES
+from .profiles import Profile, ProfileName
 
 Algorithm = Literal["RS256", "PS256", "ES256", "EdDSA"]
 ALGORITHMS: tuple[Algorithm, ...] = ("RS256", "PS256", "ES256", "EdDSA")
@@ -21,6 +23,8 @@ GrantType = Literal["client_credentials", "password"]
 AuthMethod = Literal["client_secret_basic", "client_secret_post"]
 
 DEFAULT_AUDIENCE = "https://qualys.example/api"
+DEFAULT_TENANT_ID = "3c5e2b1a-7d4f-4e8a-9b6c-0f1e2d3c4b5a"  # a made-up Entra tenant
+EndpointName = Literal["discovery", "jwks", "token", "userinfo"]
 DEFAULT_CLIENT_ID = "demo-client"
 DEFAULT_CLIENT_SECRET = "demo-secret"  # noqa: S105 - documented test-only credential
 DEFAULT_USERNAME = "demo"
@@ -101,6 +105,10 @@ class IdpConfig(_Model):
     clock_offset_seconds: int = 0
     # Misconfiguration scenarios played for everyone (names from idp/scenarios.py).
     scenarios: tuple[str, ...] = ()
+    # Vendor shape (idp/profiles.py): issuer form, endpoint paths, JWKS and claims.
+    profile: ProfileName = "generic"
+    tenant_id: str = DEFAULT_TENANT_ID
+    realm: str = "qualys"
     clients: tuple[ClientConfig, ...] = Field(default_factory=default_clients)
     users: tuple[UserConfig, ...] = Field(default_factory=default_users)
 
@@ -140,14 +148,20 @@ class IdpConfig(_Model):
             raise ValueError("usernames must be unique")
         return value
 
-    def url(self, path: str) -> str:
-        """An endpoint URL under the issuer, derived from it exactly (no Host header)."""
-        return self.issuer.rstrip("/") + path
-
     @property
-    def path_prefix(self) -> str:
-        """The issuer's path, under which every route is served (reverse-proxy friendly)."""
-        return urlsplit(self.issuer).path.rstrip("/")
+    def vendor(self) -> Profile:
+        return PROFILES[self.profile]
+
+    def endpoint_url(self, name: EndpointName) -> str:
+        """An endpoint URL derived from the issuer exactly (never from a Host header)."""
+        if name == "discovery":
+            return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+        base = self.vendor.base_of(self.issuer)
+        return base + {"jwks": self.vendor.jwks_path, "token": self.vendor.token_path, "userinfo": self.vendor.userinfo_path}[name]
+
+    def endpoint_path(self, name: EndpointName) -> str:
+        """The local route of an endpoint: its URL's path (a proxy forwards paths unchanged)."""
+        return urlsplit(self.endpoint_url(name)).path
 
     def client(self, client_id: str) -> ClientConfig | None:
         return next((c for c in self.clients if c.client_id == client_id), None)
@@ -165,6 +179,12 @@ def _one_line(error: ValidationError) -> str:
         where = ".".join(str(p) for p in item["loc"]) or "config"
         parts.append(f"{where}: {item['msg']}")
     return "; ".join(parts)
+
+
+def default_issuer(values: dict[str, Any], origin: str) -> str:
+    """The issuer when none is given: the local origin, shaped by the profile (if it is a known one)."""
+    profile = PROFILES.get(str(values.get("profile", "generic")), PROFILES["generic"])
+    return profile.issuer_for(origin, tenant_id=str(values.get("tenant_id", DEFAULT_TENANT_ID)), realm=str(values.get("realm", "qualys")))
 
 
 def build_config(values: dict[str, Any]) -> IdpConfig:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .clock import Clock
-from .config import build_config
+from .config import build_config, default_issuer
 from .server import RunningIdp, bind, running_in_thread
 
 
@@ -33,7 +33,7 @@ def running(
         directory = Path(keys_dir) if keys_dir is not None else Path(tmp) / "keys"
         listener = bind(host, port, tls_dir=directory / "tls" if tls else None, clock=clock)
         try:
-            cfg = build_config({"issuer": issuer or listener.base_url, "keys_dir": directory, **config})
+            cfg = build_config({"issuer": issuer or default_issuer(config, listener.base_url), "keys_dir": directory, **config})
         except Exception:
             listener.sock.close()
             raise

@@ -24,7 +24,6 @@ from .app import create_app
 from .clock import Clock
 from .config import IdpConfig
 from .errors import IdpError
-from .service import ENDPOINT_PATHS
 from .tls import TlsFiles, ensure_tls
 
 WORKER_CONFIG_ENV = "OIDC_IDP_WORKER_CONFIG"
@@ -78,8 +77,8 @@ def ready_event(config: IdpConfig, listener: Listener) -> dict[str, object]:
         "issuer": config.issuer,
         "port": listener.port,
         "base_url": listener.base_url,
-        "jwks_uri": config.url(ENDPOINT_PATHS["jwks"]),
-        "token_endpoint": config.url(ENDPOINT_PATHS["token"]),
+        "jwks_uri": config.endpoint_url("jwks"),
+        "token_endpoint": config.endpoint_url("token"),
         "keys_dir": str(config.keys_dir),
         "pid": os.getpid(),
     }
@@ -110,7 +109,7 @@ def app_from_environment() -> FastAPI:
 
 def _wait_until_serving(config: IdpConfig, listener: Listener, is_dead: Callable[[], bool]) -> bool:
     """Poll the local JWKS until it answers: the multi-worker supervisor has no ready hook."""
-    url = listener.base_url + config.path_prefix + ENDPOINT_PATHS["jwks"]
+    url = listener.base_url + config.endpoint_path("jwks")
     verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=str(listener.tls.ca_file)) if listener.tls else True
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     with httpx.Client(verify=verify, timeout=2.0) as client:
@@ -188,15 +187,15 @@ class RunningIdp:
 
     @property
     def jwks_uri(self) -> str:
-        return self.config.url(ENDPOINT_PATHS["jwks"])
+        return self.config.endpoint_url("jwks")
 
     @property
     def token_endpoint(self) -> str:
-        return self.config.url(ENDPOINT_PATHS["token"])
+        return self.config.endpoint_url("token")
 
     @property
     def discovery_url(self) -> str:
-        return self.config.url(ENDPOINT_PATHS["discovery"])
+        return self.config.endpoint_url("discovery")
 
     @property
     def ca_file(self) -> Path | None:

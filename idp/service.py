@@ -13,15 +13,9 @@ from .errors import OAuthError
 from .keystore import KeySet, KeyStore, SigningKey
 from .material import Material
 from .oauth import TokenServer
+from .profiles import ClaimInput
 from .scenarios import Env, Scenario, TokenKind, apply_claims, apply_discovery, apply_jwks, resolve, signer_of
 from .tokens import ACCESS_TOKEN_TYP, ID_TOKEN_TYP, compose_claims, registered_claims, sign
-
-ENDPOINT_PATHS = {
-    "discovery": "/.well-known/openid-configuration",
-    "jwks": "/jwks",
-    "token": "/token",
-    "userinfo": "/userinfo",
-}
 
 
 def bearer_error(description: str) -> OAuthError:
@@ -82,9 +76,9 @@ class IdpService:
         grants = sorted({g for c in cfg.clients for g in c.grant_types})
         return {
             "issuer": cfg.issuer,
-            "jwks_uri": cfg.url(ENDPOINT_PATHS["jwks"]),
-            "token_endpoint": cfg.url(ENDPOINT_PATHS["token"]),
-            "userinfo_endpoint": cfg.url(ENDPOINT_PATHS["userinfo"]),
+            "jwks_uri": cfg.endpoint_url("jwks"),
+            "token_endpoint": cfg.endpoint_url("token"),
+            "userinfo_endpoint": cfg.endpoint_url("userinfo"),
             "grant_types_supported": grants,
             "token_endpoint_auth_methods_supported": sorted({m for c in cfg.clients for m in c.token_endpoint_auth_methods}),
             "scopes_supported": sorted({s for c in cfg.clients for s in c.scopes}),
@@ -96,6 +90,8 @@ class IdpService:
     def jwks(self) -> dict[str, Any]:
         scenarios = self.active_scenarios()
         doc = self.keys().jwks()
+        if not self.config.vendor.x5c:
+            doc = {"keys": [{k: v for k, v in key.items() if k not in ("x5c", "x5t", "x5t#S256")} for key in doc["keys"]]}
         return apply_jwks(doc, scenarios, self._env()) if scenarios else doc
 
     def jwks_as_html(self) -> bool:
@@ -112,7 +108,7 @@ class IdpService:
             {"client_id": client.client_id, **({"scope": scope} if scope else {})},
         )
         response: dict[str, Any] = {
-            "access_token": self.sign(access, "access", client),
+            "access_token": self.sign(self._shape(access, "access", client, user, grant_type, scope), "access", client),
             "token_type": "Bearer",
             "expires_in": cfg.access_token_ttl_seconds,
         }
@@ -124,8 +120,22 @@ class IdpService:
                 user.claims,
                 {"azp": client.client_id, "auth_time": now},
             )
-            response["id_token"] = self.sign(id_claims, "id", client)
+            response["id_token"] = self.sign(self._shape(id_claims, "id", client, user, grant_type, scope), "id", client)
         return response
+
+    def _shape(
+        self, claims: dict[str, Any], kind: TokenKind, client: ClientConfig, user: UserConfig | None, grant_type: str, scope: str
+    ) -> dict[str, Any]:
+        """The vendor profile's claims (its sub, aud, tid, cid...) over the generic ones."""
+        vendor = self.config.vendor
+        if vendor.claims is not None:
+            shaped = ClaimInput(
+                kind, client.client_id, user.username if user else None, grant_type, scope, self.config.issuer, self.config.tenant_id
+            )
+            claims = {**claims, **vendor.claims(shaped)}
+        if kind == "id" and vendor.iss_without_scheme_in_id_tokens:
+            claims["iss"] = self.config.issuer.split("://", 1)[-1].rstrip("/")
+        return claims
 
     def sign(self, claims: dict[str, Any], kind: TokenKind, client: ClientConfig | None = None) -> str:
         """Sign with the active key, unless a scenario changes the claims or the signature."""

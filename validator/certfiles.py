@@ -37,8 +37,7 @@ def _from_pem(data: bytes) -> tuple[tuple[bytes, ...], bool, str | None]:
             private_key = True
             continue
         if label not in CERTIFICATE_LABELS:
-            problems.append(f"a PEM block labelled {label.decode('ascii')!r} is not a certificate")
-            continue
+            continue  # a public key or a CSR: the checks report that no certificate was found
         try:
             der = base64.b64decode(b"".join(match.group(2).split()), validate=True)
             certificates.append(_parse_der_certificate(der))
@@ -50,8 +49,6 @@ def _from_pem(data: bytes) -> tuple[tuple[bytes, ...], bool, str | None]:
         # A lone BEGIN line with a private key label still means key material was pasted.
         private_key = private_key or any(b"PRIVATE KEY" in label for label in BEGIN.findall(data))
         problems.append("a PEM block has no END line (truncated file?)")
-    if not certificates and not problems and not private_key:
-        problems.append("no certificate found")
     return tuple(certificates), private_key, "; ".join(problems) or None
 
 
@@ -82,5 +79,7 @@ def read_certificate_file(item: CertificateInput) -> CertificateFile:
     except ValueError:
         pass
     if _is_der_private_key(data):
-        return CertificateFile(item.path, item.kid, contains_private_key=True, error="a DER private key, not a certificate")
-    return CertificateFile(item.path, item.kid, error="neither a PEM nor a DER X.509 certificate (empty, truncated or another format)")
+        return CertificateFile(item.path, item.kid, contains_private_key=True)
+    if not data.strip():
+        return CertificateFile(item.path, item.kid, error="the file is empty")
+    return CertificateFile(item.path, item.kid, error="neither a PEM nor a DER X.509 certificate (truncated or another format)")

@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 import certifi
 import httpx
 
-from .model import FetchErrorKind, Fetched
+from .model import Fetched, FetchErrorKind
 
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/jwk-set+json"})
 USER_AGENT = "oidc-validator (pre-onboarding self-check)"
@@ -179,16 +179,16 @@ def _next_hop(current: httpx.URL, response: httpx.Response, options: FetchOption
 
 
 def _interpret(url: str, body: bytes, progress: _Progress) -> Fetched:
-    base = {"url": url, "final_url": progress.final_url, "status": progress.status, "content_type": progress.content_type}
+    base = Fetched(url, progress.final_url, progress.status, progress.content_type, body, redirects=progress.redirects)
     if not is_json_media_type(progress.content_type):
         shown = media_type(progress.content_type) or "no Content-Type"
         detail = f"Content-Type is {shown}, expected application/json or application/jwk-set+json"
-        return Fetched(**base, body=body, error="wrong_content_type", error_detail=detail, redirects=progress.redirects)
+        return replace(base, error="wrong_content_type", error_detail=detail)
     try:
         document = parse_json_strictly(body)
     except (UnicodeDecodeError, ValueError) as exc:
-        return Fetched(**base, body=body, error="not_json", error_detail=f"not valid JSON: {one_line(str(exc))}", redirects=progress.redirects)
-    return Fetched(**base, body=body, json=document, redirects=progress.redirects)
+        return replace(base, error="not_json", error_detail=f"not valid JSON: {one_line(str(exc))}")
+    return replace(base, json=document)
 
 
 async def _fetch(url: str, options: FetchOptions) -> Fetched:

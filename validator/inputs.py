@@ -20,15 +20,14 @@ from typing import Any, TextIO
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .certfiles import read_certificate_file
 from .errors import UsageError
 from .fetch import FetchOptions, ssl_context
-from .model import CertificateFile, CertificateInput, Inputs, SampleToken
+from .model import CertificateInput, Inputs, SampleToken
 
 MAX_TOKEN_BYTES = 1024 * 1024
 DEFAULTS = FetchOptions()
 
-__all__ = ["Environment", "GrantRequest", "RunConfig", "add_input_arguments", "read_certificates", "resolve"]
+__all__ = ["Environment", "GrantRequest", "RunConfig", "add_input_arguments", "given_tokens", "parse_now", "resolve"]
 
 
 class OnboardingFile(BaseModel):
@@ -132,7 +131,9 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     net = parser.add_argument_group("network")
     net.add_argument("--ca-file", metavar="FILE", help="trust this CA (PEM) too, for private CAs")
     net.add_argument("--connect-timeout-seconds", type=float, help=f"default {DEFAULTS.connect_timeout_seconds:g}")
-    net.add_argument("--total-timeout-seconds", type=float, help=f"per fetch, redirects included; default {DEFAULTS.total_timeout_seconds:g}")
+    net.add_argument(
+        "--total-timeout-seconds", type=float, help=f"per fetch, redirects included; default {DEFAULTS.total_timeout_seconds:g}",
+    )
     net.add_argument("--max-body-bytes", type=int, help=f"default {DEFAULTS.max_body_bytes}")
     net.add_argument("--max-redirects", type=int, help=f"default {DEFAULTS.max_redirects}")
     parser.add_argument("--now", metavar="ISO-TIME", help="check as of this time (default: the system clock)")
@@ -153,10 +154,7 @@ def _read_config(path: Path) -> tuple[OnboardingFile, Path]:
     except ValidationError as exc:
         error = exc.errors()[0]
         key = ".".join(str(part) for part in error["loc"][:1]) or "(top level)"
-        if error["type"] == "extra_forbidden":
-            message = f"unknown key {key!r}"
-        else:
-            message = f"{key}: expected {EXPECTED.get(key, 'a string')}"
+        message = f"unknown key {key!r}" if error["type"] == "extra_forbidden" else f"{key}: expected {EXPECTED.get(key, 'a string')}"
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise UsageError(f"{path}: {message}{more}") from None
 
@@ -205,7 +203,7 @@ def _clean_token(text: str, origin: str) -> str:
     return token
 
 
-def _given_tokens(values: Mapping[str, Any], env: Environment) -> tuple[SampleToken, ...]:
+def given_tokens(values: Mapping[str, Any], env: Environment) -> tuple[SampleToken, ...]:
     if values.get("token") == "-" or values.get("token_file") == "-":
         return (SampleToken(_clean_token(env.stdin.read(MAX_TOKEN_BYTES), "stdin"), "given", "stdin"),)
     if "token" in values:
@@ -261,8 +259,8 @@ def _grant(values: Mapping[str, Any], env: Environment) -> GrantRequest | None:
     return GrantRequest("client_credentials", client_id, secret, scope=values.get("scope"))
 
 
-def _now(values: Mapping[str, Any], env: Environment) -> datetime:
-    raw = values.get("now")
+def parse_now(raw: datetime | str | None, env: Environment) -> datetime:
+    """The run's "now": --now when given, else the system clock (read only here, through ``env``)."""
     if raw is None:
         return env.clock()
     try:
@@ -300,7 +298,7 @@ def resolve(args: argparse.Namespace, env: Environment | None = None) -> RunConf
     env = env or Environment()
     values = _merged(args)
     options = _fetch_options(values)
-    now = _now(values, env)
+    now = parse_now(values.get("now"), env)
     grant = _grant(values, env)
     inputs = Inputs(
         idp_name=values.get("idp_name"),
@@ -311,11 +309,7 @@ def resolve(args: argparse.Namespace, env: Environment | None = None) -> RunConf
         certificates=_certificates(values),
         external_id=values.get("external_id"),
         external_id_claim=values.get("external_id_claim") or "sub",
-        tokens=_given_tokens(values, env),
+        tokens=given_tokens(values, env),
         token_requested=grant is not None,
     )
     return RunConfig(inputs=inputs, fetch=options, grant=grant, now=now)
-
-
-def read_certificates(inputs: Inputs) -> tuple[CertificateFile, ...]:
-    return tuple(read_certificate_file(item) for item in inputs.certificates)

@@ -49,7 +49,9 @@ def _token_endpoint(inputs: Inputs, discovery: Fetched | None) -> tuple[str | No
     return endpoint, None
 
 
-def _obtain(inputs: Inputs, discovery: Fetched | None, grant: GrantRequest, options: FetchOptions) -> tuple[Inputs, TokenRequestFailure | None]:
+def _obtain(
+    inputs: Inputs, discovery: Fetched | None, grant: GrantRequest, options: FetchOptions
+) -> tuple[Inputs, TokenRequestFailure | None]:
     endpoint, problem = _token_endpoint(inputs, discovery)
     if endpoint is None:
         return inputs, TokenRequestFailure("discovery", problem or "token endpoint unknown")

@@ -85,7 +85,10 @@ async def _obtain(token_endpoint: str, grant: GrantRequest, options: FetchOption
         return await _request(token_endpoint, grant, options)
 
 
-def obtain_tokens(token_endpoint: str, grant: GrantRequest, options: FetchOptions) -> tuple[tuple[SampleToken, ...], tuple[TokenRequestFailure, ...]]:
+Obtained = tuple[tuple[SampleToken, ...], tuple[TokenRequestFailure, ...]]
+
+
+def obtain_tokens(token_endpoint: str, grant: GrantRequest, options: FetchOptions) -> Obtained:
     """Run the grant; every JWT returned (access and ID token) becomes a SampleToken."""
     secrets = (grant.client_secret, grant.password)
     try:

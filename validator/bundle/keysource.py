@@ -23,6 +23,7 @@ from .material import jwks_key_list
 KeySourceName = Literal["jwks_url", "certificates"]
 KEY_SOURCES: tuple[KeySourceName, ...] = ("jwks_url", "certificates")
 MAX_CERTIFICATES = 5
+JWKS_ORIGIN = "JWKS x5c"
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def fetched_jwks(ctx: Context) -> Any:
     return fetched.json if fetched is not None and fetched.ok else None
 
 
-def _x5c_leaf(jwk: Mapping[str, Any]) -> bytes | None:
+def x5c_leaf(jwk: Mapping[str, Any]) -> bytes | None:
     chain = jwk.get("x5c")
     if not isinstance(chain, list) or not chain or not isinstance(chain[0], str):
         return None
@@ -112,10 +113,10 @@ def certificate_candidates(ctx: Context) -> list[Candidate]:
         return candidates
     for key in keys:
         kid = key.get("kid")
-        der = _x5c_leaf(key)
+        der = x5c_leaf(key)
         if isinstance(kid, str) and kid and der is not None and (kid, der) not in seen:
             seen.add((kid, der))
-            candidates.append(Candidate(kid, der, "JWKS x5c", key))
+            candidates.append(Candidate(kid, der, JWKS_ORIGIN, key))
     return candidates
 
 

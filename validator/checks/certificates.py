@@ -10,93 +10,125 @@ from cryptography import x509
 
 from .. import certs
 from ..findings import Finding, Severity
-from ..model import CertificateFile, Context
 from ..jose import kids
+from ..model import CertificateFile, Context
 from .base import CATALOGUE, jwks_keys
 
 AREA = "certificates"
 MAX_CERTIFICATES = 5
 
 EXPIRED = CATALOGUE.register(
-    "certificate_expired", Severity.ERROR, AREA,
+    "certificate_expired",
+    Severity.ERROR,
+    AREA,
     "A certificate (a --cert file or a JWKS x5c) is past its notAfter (RFC 5280 section 4.1.2.5).",
     "Issue a new signing certificate (rotate the key) and publish it; send the new certificate or, better, the JWKS URL.",
-)  # fmt: skip
+)
 EXPIRING = CATALOGUE.register(
-    "certificate_expiring", Severity.WARNING, AREA,
+    "certificate_expiring",
+    Severity.WARNING,
+    AREA,
     "A certificate expires within 30 days.",
     "Plan the rotation now; pinned certificates must be re-sent to Support, a JWKS URL follows rotation by itself.",
-)  # fmt: skip
+)
 NOT_YET_VALID = CATALOGUE.register(
-    "certificate_not_yet_valid", Severity.ERROR, AREA,
+    "certificate_not_yet_valid",
+    Severity.ERROR,
+    AREA,
     "A certificate's notBefore is in the future (RFC 5280 section 4.1.2.5): wrong clock or a certificate issued too early.",
     "Check the signing host's clock, or wait until the certificate is valid before sending it.",
-)  # fmt: skip
+)
 UNREADABLE = CATALOGUE.register(
-    "cert_file_unreadable", Severity.ERROR, AREA,
+    "cert_file_unreadable",
+    Severity.ERROR,
+    AREA,
     "A --cert file could not be used: unreadable, not PEM or DER, or truncated.",
     "Export the signing certificate again as PEM (-----BEGIN CERTIFICATE-----) or DER (.cer) and pass that file.",
-)  # fmt: skip
+)
 PRIVATE_KEY = CATALOGUE.register(
-    "cert_file_private_key", Severity.ERROR, AREA,
+    "cert_file_private_key",
+    Severity.ERROR,
+    AREA,
     "A --cert file contains a private key. Its content is not shown.",
     "Never send a private key to anyone, Support included: export only the certificate. If the file was shared, rotate that key.",
-)  # fmt: skip
+)
 NO_CERTIFICATE = CATALOGUE.register(
-    "cert_file_no_certificate", Severity.ERROR, AREA,
+    "cert_file_no_certificate",
+    Severity.ERROR,
+    AREA,
     "A --cert file holds no certificate.",
     "Pass the signing certificate itself (PEM or DER), not a key or a CSR.",
-)  # fmt: skip
+)
 SEVERAL = CATALOGUE.register(
-    "cert_file_several_certificates", Severity.WARNING, AREA,
+    "cert_file_several_certificates",
+    Severity.WARNING,
+    AREA,
     "A --cert file holds several certificates (a chain?); only the first is treated as the signing certificate.",
     "Send one signing certificate per file, each paired with its kid.",
-)  # fmt: skip
+)
 TOO_MANY = CATALOGUE.register(
-    "certificates_too_many", Severity.ERROR, AREA,
+    "certificates_too_many",
+    Severity.ERROR,
+    AREA,
     "More than 5 certificates were given; the onboarding accepts at most 5.",
     "Send only the certificates of keys in use, or send the JWKS URL instead.",
-)  # fmt: skip
+)
 KID_UNKNOWN = CATALOGUE.register(
-    "cert_kid_unknown", Severity.ERROR, AREA,
+    "cert_kid_unknown",
+    Severity.ERROR,
+    AREA,
     "The kid a certificate is paired with (--cert-kid) is not in the JWKS.",
     "Pair the certificate with the kid the IdP signs under (see the JWKS and the token header).",
-)  # fmt: skip
+)
 KID_MISMATCH = CATALOGUE.register(
-    "cert_kid_key_mismatch", Severity.ERROR, AREA,
+    "cert_kid_key_mismatch",
+    Severity.ERROR,
+    AREA,
     "The certificate's public key is not the public key of the kid it is paired with.",
     "Pair the certificate with the kid whose key it certifies (the evidence names it when one matches), or export the right certificate.",
-)  # fmt: skip
+)
 KID_DUPLICATE = CATALOGUE.register(
-    "cert_kid_duplicate", Severity.ERROR, AREA,
+    "cert_kid_duplicate",
+    Severity.ERROR,
+    AREA,
     "Two certificates are paired with the same kid.",
     "Pair each kid with exactly one certificate.",
-)  # fmt: skip
+)
 NO_MATCH = CATALOGUE.register(
-    "cert_matches_no_jwk", Severity.ERROR, AREA,
+    "cert_matches_no_jwk",
+    Severity.ERROR,
+    AREA,
     "The certificate's public key matches no key in the JWKS, so tokens are never signed with it.",
     "Export the certificate of a key the IdP actually signs with (compare with the JWKS), or drop this file.",
-)  # fmt: skip
+)
 UNPAIRED = CATALOGUE.register(
-    "cert_unpaired", Severity.ERROR, AREA,
+    "cert_unpaired",
+    Severity.ERROR,
+    AREA,
     "A certificate has no kid: none was given with --cert-kid and no JWKS was available to match it.",
     "Give --cert-kid KID=FILE for each certificate (the kid from the token header), or let the validator fetch the JWKS.",
-)  # fmt: skip
+)
 PAIRING_UNPROVEN = CATALOGUE.register(
-    "cert_pairing_unproven", Severity.WARNING, AREA,
+    "cert_pairing_unproven",
+    Severity.WARNING,
+    AREA,
     "A certificate is paired with a kid, but no JWKS was available to prove the pairing.",
     "Give --issuer or --jwks-url so the pairing can be checked against the published keys.",
-)  # fmt: skip
+)
 PAIRED = CATALOGUE.register(
-    "cert_paired", Severity.INFO, AREA,
+    "cert_paired",
+    Severity.INFO,
+    AREA,
     "A certificate is paired with a kid and its public key is that kid's key.",
     "Nothing to fix; send this certificate with this kid.",
-)  # fmt: skip
+)
 JWK_WITHOUT_CERT = CATALOGUE.register(
-    "jwk_without_certificate", Severity.WARNING, AREA,
+    "jwk_without_certificate",
+    Severity.WARNING,
+    AREA,
     "A key in the JWKS has no certificate among the --cert files: tokens signed with it would be rejected.",
     "Send a certificate for every kid in use, or send the JWKS URL instead of certificates.",
-)  # fmt: skip
+)
 
 
 def validity_findings(certificate: x509.Certificate, now: datetime, **where: Any) -> Iterator[Finding]:
@@ -141,10 +173,14 @@ def check_certificate_files(ctx: Context) -> Iterator[Finding]:
                 yield UNREADABLE.finding(f"{file}: not an X.509 certificate (or truncated).", file=file, detail="DER does not parse")
                 continue
             if len(item.der_certificates) > 1:
-                yield SEVERAL.finding(f"{file} holds {len(item.der_certificates)} certificates.", file=file, count=len(item.der_certificates))
+                yield SEVERAL.finding(
+                    f"{file} holds {len(item.der_certificates)} certificates.", file=file, count=len(item.der_certificates)
+                )
     if len(ctx.observations.certificates) > MAX_CERTIFICATES:
         count = len(ctx.observations.certificates)
-        yield TOO_MANY.finding(f"{count} certificates were given; at most {MAX_CERTIFICATES} are accepted.", count=count, maximum=MAX_CERTIFICATES)
+        yield TOO_MANY.finding(
+            f"{count} certificates were given; at most {MAX_CERTIFICATES} are accepted.", count=count, maximum=MAX_CERTIFICATES
+        )
 
 
 def check_certificate_validity(ctx: Context) -> Iterator[Finding]:
@@ -163,16 +199,23 @@ def check_certificate_pairing(ctx: Context) -> Iterator[Finding]:
         if item.kid is not None:
             if item.kid in paired_kids:
                 yield KID_DUPLICATE.finding(
-                    f"{file} and {paired_kids[item.kid]} are both paired with kid {item.kid!r}.", kid=item.kid, files=[paired_kids[item.kid], file]
+                    f"{file} and {paired_kids[item.kid]} are both paired with kid {item.kid!r}.",
+                    kid=item.kid,
+                    files=[paired_kids[item.kid], file],
                 )
             paired_kids.setdefault(item.kid, file)
             if keys is None:
-                yield PAIRING_UNPROVEN.finding(f"{file} is paired with kid {item.kid!r}, but no JWKS was available to prove it.", file=file, kid=item.kid)
+                yield PAIRING_UNPROVEN.finding(
+                    f"{file} is paired with kid {item.kid!r}, but no JWKS was available to prove it.", file=file, kid=item.kid
+                )
             elif item.kid not in kids(keys):
                 yield KID_UNKNOWN.finding(
                     f"{file} is paired with kid {item.kid!r}, which is not in the JWKS (kids there: {kids(keys)}).",
-                    file=file, kid=item.kid, jwks_kids=kids(keys), matching_kids=matching,
-                )  # fmt: skip
+                    file=file,
+                    kid=item.kid,
+                    jwks_kids=kids(keys),
+                    matching_kids=matching,
+                )
             elif item.kid not in matching:
                 hint = f" It matches kid {matching[0]!r}." if matching else " It matches no key in the JWKS."
                 yield KID_MISMATCH.finding(
@@ -183,12 +226,16 @@ def check_certificate_pairing(ctx: Context) -> Iterator[Finding]:
         elif keys is None:
             yield UNPAIRED.finding(f"{file} has no --cert-kid and no JWKS was available to find its kid.", file=file, flag="--cert-kid")
         elif not matching:
-            yield NO_MATCH.finding(f"{file}'s public key matches no key in the JWKS (kids there: {kids(keys)}).", file=file, jwks_kids=kids(keys))
+            yield NO_MATCH.finding(
+                f"{file}'s public key matches no key in the JWKS (kids there: {kids(keys)}).", file=file, jwks_kids=kids(keys)
+            )
         else:
             for kid in matching:
                 if isinstance(kid, str):
                     paired_kids.setdefault(kid, file)
-            yield PAIRED.finding(f"{file} certifies kid {matching[0]!r} (matched by public key).", file=file, kid=matching[0], how="public key")
+            yield PAIRED.finding(
+                f"{file} certifies kid {matching[0]!r} (matched by public key).", file=file, kid=matching[0], how="public key"
+            )
 
 
 def check_jwks_keys_have_certificates(ctx: Context) -> Iterator[Finding]:

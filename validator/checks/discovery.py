@@ -11,55 +11,75 @@ from .base import CATALOGUE, FETCH_FIXES, effective_issuer, parsed_tokens, token
 AREA = "discovery"
 
 NOT_CHECKED = CATALOGUE.register(
-    "discovery_not_checked", Severity.INFO, AREA,
+    "discovery_not_checked",
+    Severity.INFO,
+    AREA,
     "The discovery document was not fetched, so the issuer, jwks_uri and endpoints were not cross-checked.",
     "Give --issuer (the validator fetches {issuer}/.well-known/openid-configuration) to check them.",
-)  # fmt: skip
+)
 FETCH_FAILED = CATALOGUE.register(
-    "discovery_fetch_failed", Severity.ERROR, AREA,
+    "discovery_fetch_failed",
+    Severity.ERROR,
+    AREA,
     "The discovery document could not be fetched or read (the evidence's kind says why).",
     "Make {issuer}/.well-known/openid-configuration answer with the provider metadata JSON.",
-)  # fmt: skip
+)
 NOT_OBJECT = CATALOGUE.register(
-    "discovery_not_object", Severity.ERROR, AREA,
+    "discovery_not_object",
+    Severity.ERROR,
+    AREA,
     "The discovery document is JSON but not a JSON object (OpenID Connect Discovery section 4.2).",
     "Serve the provider metadata as a JSON object at {issuer}/.well-known/openid-configuration.",
-)  # fmt: skip
+)
 ISSUER_MISSING = CATALOGUE.register(
-    "discovery_issuer_missing", Severity.ERROR, AREA,
+    "discovery_issuer_missing",
+    Severity.ERROR,
+    AREA,
     "The discovery document has no issuer (REQUIRED, OpenID Connect Discovery section 3).",
     "Configure the IdP so its metadata states its issuer; check that the URL is the IdP's discovery document.",
-)  # fmt: skip
+)
 JWKS_URI_MISSING = CATALOGUE.register(
-    "discovery_jwks_uri_missing", Severity.ERROR, AREA,
+    "discovery_jwks_uri_missing",
+    Severity.ERROR,
+    AREA,
     "The discovery document has no jwks_uri (REQUIRED, OpenID Connect Discovery section 3).",
     "Publish the signing keys and advertise their URL as jwks_uri, or give --jwks-url.",
-)  # fmt: skip
+)
 ENDPOINT_INVALID = CATALOGUE.register(
-    "discovery_endpoint_invalid", Severity.ERROR, AREA,
+    "discovery_endpoint_invalid",
+    Severity.ERROR,
+    AREA,
     "A URL in the discovery document is not an absolute http(s) URL.",
     "Fix the IdP's metadata so every endpoint is an absolute https URL.",
-)  # fmt: skip
+)
 ENDPOINT_HTTP = CATALOGUE.register(
-    "discovery_endpoint_http", Severity.ERROR, AREA,
+    "discovery_endpoint_http",
+    Severity.ERROR,
+    AREA,
     "A URL in the discovery document uses plain http (OpenID Connect Discovery section 3 requires https).",
     "Serve the endpoint over https and advertise the https URL (check the IdP's frontend/hostname setting behind a proxy).",
-)  # fmt: skip
+)
 ENDPOINT_HTTP_LOOPBACK = CATALOGUE.register(
-    "discovery_endpoint_http_loopback", Severity.WARNING, AREA,
+    "discovery_endpoint_http_loopback",
+    Severity.WARNING,
+    AREA,
     "A URL in the discovery document is http on a loopback host: fine for a local self-check, but Qualys cannot reach it.",
     "For the real onboarding the endpoints must be public https URLs.",
-)  # fmt: skip
+)
 ALG_NOT_ADVERTISED = CATALOGUE.register(
-    "discovery_alg_not_advertised", Severity.WARNING, AREA,
+    "discovery_alg_not_advertised",
+    Severity.WARNING,
+    AREA,
     "The token's alg is not in the discovery document's id_token_signing_alg_values_supported.",
     "Check the IdP's signing algorithm setting: tokens should be signed with an advertised asymmetric algorithm.",
-)  # fmt: skip
+)
 JWKS_URL_DIFFERS = CATALOGUE.register(
-    "jwks_url_differs_from_discovery", Severity.WARNING, AREA,
+    "jwks_url_differs_from_discovery",
+    Severity.WARNING,
+    AREA,
     "The --jwks-url given differs from the discovery document's jwks_uri.",
     "Send the jwks_uri the discovery document advertises unless you know the IdP serves the same keys at both.",
-)  # fmt: skip
+)
 
 
 def check_discovery_fetched(ctx: Context) -> Iterator[Finding]:
@@ -72,7 +92,8 @@ def check_discovery_fetched(ctx: Context) -> Iterator[Finding]:
     if not fetched.ok:
         kind = fetched.error or "unknown"
         yield FETCH_FAILED.finding(
-            f"Could not fetch the discovery document from {fetched.url}: {kind}" + (f" ({fetched.error_detail})." if fetched.error_detail else "."),
+            f"Could not fetch the discovery document from {fetched.url}: {kind}"
+            + (f" ({fetched.error_detail})." if fetched.error_detail else "."),
             fix=FETCH_FIXES.get(kind),
             url=fetched.url,
             kind=kind,
@@ -100,11 +121,15 @@ def check_discovery_members(ctx: Context) -> Iterator[Finding]:
         value = doc[member]
         kind = url_kind(value)
         if kind == "invalid":
-            yield ENDPOINT_INVALID.finding(f"The discovery document's {member} is not an absolute URL: {value!r}.", member=member, value=value)
+            yield ENDPOINT_INVALID.finding(
+                f"The discovery document's {member} is not an absolute URL: {value!r}.", member=member, value=value
+            )
         elif kind == "http":
             yield ENDPOINT_HTTP.finding(f"The discovery document's {member} uses http: {value}.", member=member, value=value)
         elif kind == "http_loopback":
-            yield ENDPOINT_HTTP_LOOPBACK.finding(f"The discovery document's {member} is http on loopback: {value}.", member=member, value=value)
+            yield ENDPOINT_HTTP_LOOPBACK.finding(
+                f"The discovery document's {member} is http on loopback: {value}.", member=member, value=value
+            )
 
 
 def check_alg_advertised(ctx: Context) -> Iterator[Finding]:

@@ -12,30 +12,40 @@ from .base import CATALOGUE, effective_issuer, split_url, url_kind
 AREA = "entity"
 
 MISSING = CATALOGUE.register(
-    "entity_id_missing", Severity.ERROR, AREA,
+    "entity_id_missing",
+    Severity.ERROR,
+    AREA,
     "No Entity ID was given; the onboarding request requires one.",
     "Give --entity-id (or entity_id in onboarding.toml): the IdP's identifier, usually its issuer URL or a URN.",
-)  # fmt: skip
+)
 INVALID = CATALOGUE.register(
-    "entity_id_invalid", Severity.ERROR, AREA,
+    "entity_id_invalid",
+    Severity.ERROR,
+    AREA,
     "The Entity ID is neither an absolute https URL without query or fragment nor a valid URN (RFC 8141).",
     "Use an absolute https URL such as https://idp.example.com/idp (no ?query, no #fragment) or a URN such as urn:example:idp.",
-)  # fmt: skip
+)
 HTTP = CATALOGUE.register(
-    "entity_id_http", Severity.ERROR, AREA,
+    "entity_id_http",
+    Severity.ERROR,
+    AREA,
     "The Entity ID is a plain http URL.",
     "Use the https form of the Entity ID.",
-)  # fmt: skip
+)
 HTTP_LOOPBACK = CATALOGUE.register(
-    "entity_id_http_loopback", Severity.WARNING, AREA,
+    "entity_id_http_loopback",
+    Severity.WARNING,
+    AREA,
     "The Entity ID is an http URL on a loopback host: fine for a local self-check, not for a real onboarding.",
     "For the real onboarding use the IdP's public https identifier.",
-)  # fmt: skip
+)
 RELATION = CATALOGUE.register(
-    "entity_id_relation", Severity.INFO, AREA,
+    "entity_id_relation",
+    Severity.INFO,
+    AREA,
     "How the Entity ID relates to the issuer (equal, same host, or unrelated).",
     "Nothing to fix; most IdPs use the issuer URL as the Entity ID, so an unrelated value deserves a second look.",
-)  # fmt: skip
+)
 
 # RFC 8141 section 2: NID is 2-32 chars of letters, digits and hyphens, starting and ending alphanumeric;
 # NSS is pchar (RFC 3986) then pchar or "/". The r/q/f-components are not identifiers, so not accepted here.

@@ -12,45 +12,61 @@ from .base import CATALOGUE, parsed_tokens, short, split_url, token_issuers, tok
 AREA = "issuer"
 
 MISSING = CATALOGUE.register(
-    "issuer_missing", Severity.ERROR, AREA,
+    "issuer_missing",
+    Severity.ERROR,
+    AREA,
     "No issuer was given and none could be read from a sample token.",
     "Give --issuer with the exact value of the tokens' iss claim, or a sample token (--token / --token-file).",
-)  # fmt: skip
+)
 FROM_TOKEN = CATALOGUE.register(
-    "issuer_from_token", Severity.INFO, AREA,
+    "issuer_from_token",
+    Severity.INFO,
+    AREA,
     "No --issuer was given; the issuer is read from the sample token, as Support would.",
     "Nothing to fix; give --issuer to check the value you will send against the token.",
-)  # fmt: skip
+)
 INVALID = CATALOGUE.register(
-    "issuer_invalid", Severity.ERROR, AREA,
+    "issuer_invalid",
+    Severity.ERROR,
+    AREA,
     "The issuer is not an absolute https URL without query or fragment (OpenID Connect Discovery section 2).",
     "Use the issuer exactly as the IdP's discovery document states it, e.g. https://idp.example.com/realms/x.",
-)  # fmt: skip
+)
 HTTP = CATALOGUE.register(
-    "issuer_http", Severity.ERROR, AREA,
+    "issuer_http",
+    Severity.ERROR,
+    AREA,
     "The issuer uses http: Qualys requires an https issuer it can reach.",
     "Serve the IdP over https and use the https issuer.",
-)  # fmt: skip
+)
 HTTP_LOOPBACK = CATALOGUE.register(
-    "issuer_http_loopback", Severity.WARNING, AREA,
+    "issuer_http_loopback",
+    Severity.WARNING,
+    AREA,
     "The issuer is http on a loopback host: fine for a local self-check, but Qualys cannot reach it.",
     "For the real onboarding use the IdP's public https issuer.",
-)  # fmt: skip
+)
 DISCOVERY_MISMATCH = CATALOGUE.register(
-    "issuer_discovery_mismatch", Severity.ERROR, AREA,
+    "issuer_discovery_mismatch",
+    Severity.ERROR,
+    AREA,
     "The discovery document's issuer differs from the configured issuer (they must be identical strings).",
     "Send exactly the issuer the discovery document states (and that tokens carry in iss).",
-)  # fmt: skip
+)
 TOKEN_ISS_MISSING = CATALOGUE.register(
-    "token_iss_missing", Severity.ERROR, AREA,
+    "token_iss_missing",
+    Severity.ERROR,
+    AREA,
     "The token has no iss claim (or it is not a non-empty string), so Qualys cannot match it to the IdP.",
     "Configure the IdP to put its issuer in iss (RFC 7519 section 4.1.1; required by RFC 9068 and OIDC Core).",
-)  # fmt: skip
+)
 TOKEN_ISS_MISMATCH = CATALOGUE.register(
-    "token_iss_mismatch", Severity.ERROR, AREA,
+    "token_iss_mismatch",
+    Severity.ERROR,
+    AREA,
     "The token's iss differs from the configured issuer; Qualys compares them as exact strings.",
     "Send the issuer exactly as the token's iss claim states it, or get tokens from the issuer you configured.",
-)  # fmt: skip
+)
 
 _ENTRA_V1 = re.compile(r"https://sts\.windows\.net/([^/]+)/?", re.IGNORECASE)
 _ENTRA_V2 = re.compile(r"https://login\.microsoftonline\.com/([^/]+)/v2\.0/?", re.IGNORECASE)

@@ -26,54 +26,146 @@ def _register(code: str, severity: Severity, meaning: str, fix: str) -> Any:
     return CATALOGUE.register(code, severity, AREA, meaning, fix)
 
 
-NOT_CHECKED = _register("jwks_not_checked", Severity.INFO, "No JWKS was fetched, so the published keys were not checked.",
-                        "Give --jwks-url, or --issuer so the validator finds jwks_uri by discovery.")  # fmt: skip
-FETCH_FAILED = _register("jwks_fetch_failed", Severity.ERROR, "The JWKS could not be fetched or read (the evidence's kind says why).",
-                         "Make the jwks_uri answer with the key set JSON.")  # fmt: skip
-NOT_KEY_SET = _register("jwks_not_key_set", Severity.ERROR, 'The JWKS is not a JSON object with a "keys" array (RFC 7517 section 5).',
-                        'Serve {"keys": [...]} at the JWKS URL; check the URL points at the key set, not another document.')  # fmt: skip
+NOT_CHECKED = _register(
+    "jwks_not_checked",
+    Severity.INFO,
+    "No JWKS was fetched, so the published keys were not checked.",
+    "Give --jwks-url, or --issuer so the validator finds jwks_uri by discovery.",
+)
+FETCH_FAILED = _register(
+    "jwks_fetch_failed",
+    Severity.ERROR,
+    "The JWKS could not be fetched or read (the evidence's kind says why).",
+    "Make the jwks_uri answer with the key set JSON.",
+)
+NOT_KEY_SET = _register(
+    "jwks_not_key_set",
+    Severity.ERROR,
+    'The JWKS is not a JSON object with a "keys" array (RFC 7517 section 5).',
+    'Serve {"keys": [...]} at the JWKS URL; check the URL points at the key set, not another document.',
+)
 EMPTY = _register("jwks_empty", Severity.ERROR, "The JWKS holds no keys.", "Publish the IdP's signing keys at the JWKS URL.")
-NOT_OBJECT = _register("jwk_not_object", Severity.ERROR, "An entry of the JWKS keys array is not a JSON object.",
-                       "Every entry of keys must be a JWK object (RFC 7517 section 4).")  # fmt: skip
-KID_MISSING = _register("jwk_kid_missing", Severity.ERROR, "A JWK has no kid (or an empty one): tokens cannot name it and certificates cannot pair with it.",
-                        "Give every signing key a unique kid and sign tokens with that kid in the header.")  # fmt: skip
-KID_DUPLICATE = _register("jwk_kid_duplicate", Severity.ERROR, "Several JWKs share one kid, so the key for a token is ambiguous.",
-                          "Give every key in the set a distinct kid (RFC 7517 section 4.5).")  # fmt: skip
-PRIVATE = _register("jwk_private_members", Severity.ERROR, "A JWK publishes private key members: the private key is public, the key is compromised.",
-                    "Never publish private members (d p q dp dq qi oth): remove them, and rotate that key NOW, since anyone "
-                    "could have fetched it and can forge tokens.")  # fmt: skip
-SYMMETRIC = _register("jwk_symmetric", Severity.ERROR, "The JWKS publishes a symmetric (oct) key: publishing it publishes the shared secret.",
-                      "Never publish symmetric keys; remove it, rotate the secret, and sign with an asymmetric key (RS256, ES256...).")  # fmt: skip
-KTY_UNSUPPORTED = _register("jwk_kty_unsupported", Severity.ERROR, "A JWK's kty is missing or not RSA, EC or OKP.",
-                            "Sign with RSA, EC (P-256/384/521) or Ed25519 keys.")  # fmt: skip
-USE_NOT_SIG = _register("jwk_use_not_sig", Severity.ERROR, "A JWK's use is not sig (RFC 7517 section 4.2): it is not a signing key.",
-                        'Publish signing keys with "use": "sig" or without use.')  # fmt: skip
-ALG_FORBIDDEN = _register("jwk_alg_forbidden", Severity.ERROR, "A JWK declares alg none or an HS* (symmetric) algorithm (RFC 8725 section 3.1).",
-                          "Declare an asymmetric signature algorithm (RS256, PS256, ES256, EdDSA) and sign with it.")  # fmt: skip
-ALG_UNSUPPORTED = _register("jwk_alg_unsupported", Severity.ERROR, "A JWK's alg is not an asymmetric JWS signature algorithm Qualys accepts.",
-                            "Use RS256/384/512, PS256/384/512, ES256/384/512 or EdDSA.")  # fmt: skip
-ALG_MISMATCH = _register("jwk_alg_mismatch", Severity.ERROR, "A JWK's alg does not fit its kty/crv (RFC 7518 section 3: RS*/PS* RSA, "
-                         "ES256 P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519).", "Fix the key's alg (or the key) so they agree.")  # fmt: skip
-RSA_WEAK = _register("jwk_rsa_weak", Severity.ERROR, "An RSA key is shorter than 2048 bits (RFC 7518 section 3.3).",
-                     "Rotate to an RSA key of at least 2048 bits (3072 recommended), or to ES256.")  # fmt: skip
-RSA_EXPONENT = _register("jwk_rsa_exponent", Severity.ERROR, "An RSA key's public exponent e is not an odd number >= 3.",
-                         "Rotate to a properly generated RSA key (e = 65537).")  # fmt: skip
-CURVE_UNSUPPORTED = _register("jwk_curve_unsupported", Severity.ERROR, "An EC/OKP key is not on P-256, P-384, P-521 or Ed25519 "
-                              "(Ed448/X25519/X448 and other curves are not for JWS signing here).", "Sign with a P-256/384/521 or Ed25519 key.")  # fmt: skip
-INVALID = _register("jwk_invalid", Severity.ERROR, "A JWK cannot be turned into a public key (missing or malformed members, point not on the curve...).",
-                    "Republish the key from the IdP's key store; the published members are broken.")  # fmt: skip
-X5C_INVALID = _register("jwk_x5c_invalid", Severity.ERROR, "A JWK's x5c is not a list of base64 (not base64url) DER certificates (RFC 7517 section 4.7).",
-                        "Publish x5c as an array of standard-base64 DER certificates, leaf first.")  # fmt: skip
-X5C_KEY_MISMATCH = _register("jwk_x5c_key_mismatch", Severity.ERROR, "The x5c leaf certificate's public key is not the JWK's key (RFC 7517 section 4.7).",
-                             "Publish the certificate that belongs to this key; a pinned certificate taken from here would not verify tokens.")  # fmt: skip
-X5T_MISMATCH = _register("jwk_x5t_mismatch", Severity.ERROR, "x5t is not the SHA-1 thumbprint of the x5c leaf (RFC 7517 section 4.8).",
-                         "Recompute x5t from the leaf certificate, or drop it.")  # fmt: skip
-X5T_S256_MISMATCH = _register("jwk_x5t_s256_mismatch", Severity.ERROR, "x5t#S256 is not the SHA-256 thumbprint of the x5c leaf (RFC 7517 section 4.9).",
-                              "Recompute x5t#S256 from the leaf certificate, or drop it.")  # fmt: skip
-NO_X5C = _register("jwks_no_x5c", Severity.WARNING, "No key in the JWKS has an x5c certificate (Okta-style), so no certificate can be sent.",
-                   "Send the JWKS URL in the onboarding request (give --jwks-url to check exactly that); certificates cannot be pinned.")  # fmt: skip
-NO_X5C_URL_GIVEN = _register("jwks_no_x5c_url_given", Severity.INFO, "The JWKS has no x5c certificates; fine, since the JWKS URL is being sent.",
-                             "Nothing to fix; keep sending the JWKS URL.")  # fmt: skip
+NOT_OBJECT = _register(
+    "jwk_not_object",
+    Severity.ERROR,
+    "An entry of the JWKS keys array is not a JSON object.",
+    "Every entry of keys must be a JWK object (RFC 7517 section 4).",
+)
+KID_MISSING = _register(
+    "jwk_kid_missing",
+    Severity.ERROR,
+    "A JWK has no kid (or an empty one): tokens cannot name it and certificates cannot pair with it.",
+    "Give every signing key a unique kid and sign tokens with that kid in the header.",
+)
+KID_DUPLICATE = _register(
+    "jwk_kid_duplicate",
+    Severity.ERROR,
+    "Several JWKs share one kid, so the key for a token is ambiguous.",
+    "Give every key in the set a distinct kid (RFC 7517 section 4.5).",
+)
+PRIVATE = _register(
+    "jwk_private_members",
+    Severity.ERROR,
+    "A JWK publishes private key members: the private key is public, the key is compromised.",
+    "Never publish private members (d p q dp dq qi oth): remove them, and rotate that key NOW, since anyone "
+    "could have fetched it and can forge tokens.",
+)
+SYMMETRIC = _register(
+    "jwk_symmetric",
+    Severity.ERROR,
+    "The JWKS publishes a symmetric (oct) key: publishing it publishes the shared secret.",
+    "Never publish symmetric keys; remove it, rotate the secret, and sign with an asymmetric key (RS256, ES256...).",
+)
+KTY_UNSUPPORTED = _register(
+    "jwk_kty_unsupported",
+    Severity.ERROR,
+    "A JWK's kty is missing or not RSA, EC or OKP.",
+    "Sign with RSA, EC (P-256/384/521) or Ed25519 keys.",
+)
+USE_NOT_SIG = _register(
+    "jwk_use_not_sig",
+    Severity.ERROR,
+    "A JWK's use is not sig (RFC 7517 section 4.2): it is not a signing key.",
+    'Publish signing keys with "use": "sig" or without use.',
+)
+ALG_FORBIDDEN = _register(
+    "jwk_alg_forbidden",
+    Severity.ERROR,
+    "A JWK declares alg none or an HS* (symmetric) algorithm (RFC 8725 section 3.1).",
+    "Declare an asymmetric signature algorithm (RS256, PS256, ES256, EdDSA) and sign with it.",
+)
+ALG_UNSUPPORTED = _register(
+    "jwk_alg_unsupported",
+    Severity.ERROR,
+    "A JWK's alg is not an asymmetric JWS signature algorithm Qualys accepts.",
+    "Use RS256/384/512, PS256/384/512, ES256/384/512 or EdDSA.",
+)
+ALG_MISMATCH = _register(
+    "jwk_alg_mismatch",
+    Severity.ERROR,
+    "A JWK's alg does not fit its kty/crv (RFC 7518 section 3: RS*/PS* RSA, ES256 P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519).",
+    "Fix the key's alg (or the key) so they agree.",
+)
+RSA_WEAK = _register(
+    "jwk_rsa_weak",
+    Severity.ERROR,
+    "An RSA key is shorter than 2048 bits (RFC 7518 section 3.3).",
+    "Rotate to an RSA key of at least 2048 bits (3072 recommended), or to ES256.",
+)
+RSA_EXPONENT = _register(
+    "jwk_rsa_exponent",
+    Severity.ERROR,
+    "An RSA key's public exponent e is not an odd number >= 3.",
+    "Rotate to a properly generated RSA key (e = 65537).",
+)
+CURVE_UNSUPPORTED = _register(
+    "jwk_curve_unsupported",
+    Severity.ERROR,
+    "An EC/OKP key is not on P-256, P-384, P-521 or Ed25519 (Ed448/X25519/X448 and other curves are not for JWS signing here).",
+    "Sign with a P-256/384/521 or Ed25519 key.",
+)
+INVALID = _register(
+    "jwk_invalid",
+    Severity.ERROR,
+    "A JWK cannot be turned into a public key (missing or malformed members, point not on the curve...).",
+    "Republish the key from the IdP's key store; the published members are broken.",
+)
+X5C_INVALID = _register(
+    "jwk_x5c_invalid",
+    Severity.ERROR,
+    "A JWK's x5c is not a list of base64 (not base64url) DER certificates (RFC 7517 section 4.7).",
+    "Publish x5c as an array of standard-base64 DER certificates, leaf first.",
+)
+X5C_KEY_MISMATCH = _register(
+    "jwk_x5c_key_mismatch",
+    Severity.ERROR,
+    "The x5c leaf certificate's public key is not the JWK's key (RFC 7517 section 4.7).",
+    "Publish the certificate that belongs to this key; a pinned certificate taken from here would not verify tokens.",
+)
+X5T_MISMATCH = _register(
+    "jwk_x5t_mismatch",
+    Severity.ERROR,
+    "x5t is not the SHA-1 thumbprint of the x5c leaf (RFC 7517 section 4.8).",
+    "Recompute x5t from the leaf certificate, or drop it.",
+)
+X5T_S256_MISMATCH = _register(
+    "jwk_x5t_s256_mismatch",
+    Severity.ERROR,
+    "x5t#S256 is not the SHA-256 thumbprint of the x5c leaf (RFC 7517 section 4.9).",
+    "Recompute x5t#S256 from the leaf certificate, or drop it.",
+)
+NO_X5C = _register(
+    "jwks_no_x5c",
+    Severity.WARNING,
+    "No key in the JWKS has an x5c certificate (Okta-style), so no certificate can be sent.",
+    "Send the JWKS URL in the onboarding request (give --jwks-url to check exactly that); certificates cannot be pinned.",
+)
+NO_X5C_URL_GIVEN = _register(
+    "jwks_no_x5c_url_given",
+    Severity.INFO,
+    "The JWKS has no x5c certificates; fine, since the JWKS URL is being sent.",
+    "Nothing to fix; keep sending the JWKS URL.",
+)
 
 
 def check_jwks_fetched(ctx: Context) -> Iterator[Finding]:
@@ -86,13 +178,18 @@ def check_jwks_fetched(ctx: Context) -> Iterator[Finding]:
         kind = fetched.error or "unknown"
         yield FETCH_FAILED.finding(
             f"Could not fetch the JWKS from {fetched.url}: {kind}" + (f" ({fetched.error_detail})." if fetched.error_detail else "."),
-            fix=FETCH_FIXES.get(kind), url=fetched.url, kind=kind, detail=fetched.error_detail, status=fetched.status,
-            content_type=fetched.content_type, redirects=list(fetched.redirects),
-        )  # fmt: skip
+            fix=FETCH_FIXES.get(kind),
+            url=fetched.url,
+            kind=kind,
+            detail=fetched.error_detail,
+            status=fetched.status,
+            content_type=fetched.content_type,
+            redirects=list(fetched.redirects),
+        )
         return
     doc = fetched.json
     if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list):
-        yield NOT_KEY_SET.finding(f"The JWKS at {fetched.url} is not {{\"keys\": [...]}}.", url=fetched.url, actual_type=type(doc).__name__)
+        yield NOT_KEY_SET.finding(f'The JWKS at {fetched.url} is not {{"keys": [...]}}.', url=fetched.url, actual_type=type(doc).__name__)
         return
     if not doc["keys"]:
         yield EMPTY.finding(f"The JWKS at {fetched.url} has an empty keys array.", url=fetched.url)
@@ -154,8 +251,13 @@ def _key_findings(index: int, key: Mapping[str, Any]) -> Iterator[Finding]:
             if kty != need_kty or (need_crv is not None and key.get("crv") != need_crv):
                 yield ALG_MISMATCH.finding(
                     f"{label} declares {alg} but is kty {kty!r}" + (f" crv {key.get('crv')!r}." if "crv" in key else "."),
-                    alg=alg, kty=kty, crv=key.get("crv"), expected_kty=need_kty, expected_crv=need_crv, **where,
-                )  # fmt: skip
+                    alg=alg,
+                    kty=kty,
+                    crv=key.get("crv"),
+                    expected_kty=need_kty,
+                    expected_crv=need_crv,
+                    **where,
+                )
     if kty == "RSA":
         try:
             n, e = _b64_int(key.get("n")), _b64_int(key.get("e"))
@@ -168,7 +270,9 @@ def _key_findings(index: int, key: Mapping[str, Any]) -> Iterator[Finding]:
             yield RSA_EXPONENT.finding(f"{label} has public exponent e={e}.", e=e, **where)
             return
     elif key.get("crv") not in CURVES[str(kty)]:
-        yield CURVE_UNSUPPORTED.finding(f"{label} is on curve {key.get('crv')!r}.", crv=key.get("crv"), supported=list(CURVES[str(kty)]), **where)
+        yield CURVE_UNSUPPORTED.finding(
+            f"{label} is on curve {key.get('crv')!r}.", crv=key.get("crv"), supported=list(CURVES[str(kty)]), **where
+        )
         return
     try:
         public_key_from_jwk(key)
@@ -199,7 +303,9 @@ def _x5c_findings(ctx: Context, index: int, key: Mapping[str, Any]) -> Iterator[
         yield X5C_KEY_MISMATCH.finding(f"{label}: the x5c leaf certifies a different public key.", **where, **certs.describe(leaf))
     for member, compute, code in (("x5t", certs.x5t, X5T_MISMATCH), ("x5t#S256", certs.x5t_s256, X5T_S256_MISMATCH)):
         if member in key and key[member] != compute(der):
-            yield code.finding(f"{label}: {member} does not match the x5c leaf.", member=member, expected=compute(der), actual=key[member], **where)
+            yield code.finding(
+                f"{label}: {member} does not match the x5c leaf.", member=member, expected=compute(der), actual=key[member], **where
+            )
     yield from validity_findings(leaf, ctx.now, jwks_key=where.get("kid", index))
 
 
@@ -215,5 +321,8 @@ def check_certificates_in_jwks(ctx: Context) -> Iterator[Finding]:
         if ctx.inputs.jwks_url:
             yield NO_X5C_URL_GIVEN.finding("The JWKS has no x5c; the JWKS URL is being sent, which is right.", jwks_url=ctx.inputs.jwks_url)
         else:
-            yield NO_X5C.finding("No key in the JWKS has x5c: no certificate can be sent, so the JWKS URL must be used.",
-                                 jwks_url=ctx.observations.jwks_url_used, flag="--jwks-url")  # fmt: skip
+            yield NO_X5C.finding(
+                "No key in the JWKS has x5c: no certificate can be sent, so the JWKS URL must be used.",
+                jwks_url=ctx.observations.jwks_url_used,
+                flag="--jwks-url",
+            )

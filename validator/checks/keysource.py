@@ -20,20 +20,26 @@ NEAR_EXPIRY = timedelta(days=90)
 AGE_SPREAD = timedelta(days=1)
 
 MISSING = CATALOGUE.register(
-    "signing_keys_missing", Severity.ERROR, AREA,
+    "signing_keys_missing",
+    Severity.ERROR,
+    AREA,
     "Neither a JWKS URL nor any certificate is available: the onboarding request needs one of them.",
     "Give --jwks-url (or --issuer, to find jwks_uri by discovery), or --cert FILE with --cert-kid KID=FILE.",
-)  # fmt: skip
+)
 USE_JWKS_URL = CATALOGUE.register(
-    "keysource_use_jwks_url", Severity.INFO, AREA,
+    "keysource_use_jwks_url",
+    Severity.INFO,
+    AREA,
     "The IdP shows signs of key rotation (several keys, keys of different ages, or a certificate near expiry): send the JWKS URL.",
     "Send the JWKS URL rather than certificates: Qualys polls it and follows rotation without a support ticket.",
-)  # fmt: skip
+)
 PINNING_RISK = CATALOGUE.register(
-    "keysource_pinning_rotation_risk", Severity.WARNING, AREA,
+    "keysource_pinning_rotation_risk",
+    Severity.WARNING,
+    AREA,
     "Certificates are being pinned although the IdP shows signs of key rotation: tokens will fail after the next rotation.",
     "Send the JWKS URL instead of certificates, or plan to re-send certificates to Support before every rotation.",
-)  # fmt: skip
+)
 
 
 def _x5c_leaves(ctx: Context) -> list[x509.Certificate]:
@@ -68,12 +74,16 @@ def check_key_source(ctx: Context) -> Iterator[Finding]:
     """The request needs signing keys: up to 5 certificates paired with kids, or a JWKS URL (RFC 7517 section 5)."""
     has_url = bool(ctx.inputs.jwks_url or ctx.observations.jwks_url_used)
     if not has_url and not ctx.observations.certificates:
-        yield MISSING.finding("No JWKS URL and no certificate: there are no signing keys to send.", flags=["--jwks-url", "--issuer", "--cert"])
+        yield MISSING.finding(
+            "No JWKS URL and no certificate: there are no signing keys to send.", flags=["--jwks-url", "--issuer", "--cert"]
+        )
         return
     signs = rotation_signs(ctx)
     if not signs:
         return
     if ctx.observations.certificates:
-        yield PINNING_RISK.finding("Certificates are pinned but " + "; ".join(signs) + ".", signs=signs, jwks_url=ctx.observations.jwks_url_used)
+        yield PINNING_RISK.finding(
+            "Certificates are pinned but " + "; ".join(signs) + ".", signs=signs, jwks_url=ctx.observations.jwks_url_used
+        )
     else:
         yield USE_JWKS_URL.finding("Send the JWKS URL: " + "; ".join(signs) + ".", signs=signs, jwks_url=ctx.observations.jwks_url_used)

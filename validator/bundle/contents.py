@@ -1,0 +1,191 @@
+"""What goes in the onboarding package, computed purely from a Context, the findings and the options."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+
+from .. import __version__
+from ..certs import load_der
+from ..findings import Finding, Severity
+from ..model import Context
+from .guard import assert_no_secrets
+from .keysource import KeySource, KeySourceName, JWKS_ORIGIN, choose_key_source, fetched_jwks, x5c_leaf
+from .material import certificate_facts, file_stem, jwk_facts, jwks_key_list, public_jwks
+from .render import counts, dumps, report_json, report_text, request_markdown
+from .sample import DecodedSample, choose_sample, is_expired, signature_segments, token_to_include
+
+SCHEMA_VERSION = 1
+SAMPLE_TOKEN_FILE = "sample-token-expired.jwt"
+
+
+@dataclass(frozen=True)
+class BundleOptions:
+    key_source: KeySourceName | None = None  # None: the default rule (see keysource.default_key_source)
+    use_kids: tuple[str, ...] = ()
+    include_token: bool = False
+    allow_errors: bool = False
+    tool_version: str = __version__
+    # Strings that must appear in no file (the client secret and password the run used, if any).
+    forbidden: tuple[str, ...] = field(default=(), repr=False)
+
+
+def utc_iso(moment: datetime) -> str:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _audiences(ctx: Context, sample: DecodedSample | None) -> tuple[list[str], bool]:
+    if ctx.inputs.audiences:
+        return list(ctx.inputs.audiences), False
+    aud = sample.claims.get("aud") if sample else None
+    if isinstance(aud, str) and aud:
+        return [aud], True
+    if isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
+        return list(aud), True
+    return [], False
+
+
+def _issuer(ctx: Context, sample: DecodedSample | None) -> tuple[str | None, bool]:
+    if ctx.inputs.issuer:
+        return ctx.inputs.issuer, False
+    iss = sample.claims.get("iss") if sample else None
+    return (iss, True) if isinstance(iss, str) and iss else (None, False)
+
+
+def _mapping(claims: Mapping[str, Any], claim: str) -> tuple[str, Any]:
+    """What Qualys maps: the custom claim, falling back to ``sub`` when it is absent or empty."""
+    value = claims.get(claim)
+    if claim != "sub" and (value is None or value == ""):
+        return "sub", claims.get("sub")
+    return claim, value
+
+
+def _certificates(source: KeySource, sample: DecodedSample | None) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
+    entries: list[dict[str, Any]] = []
+    files: dict[str, bytes] = {}
+    taken: set[str] = set()
+    for bundled in source.certificates:
+        c = bundled.candidate
+        name = f"certs/{file_stem(c.kid, taken)}.pem"
+        certificate = c.certificate
+        alg = c.jwk.get("alg") if c.jwk is not None else None
+        if not isinstance(alg, str) and sample is not None and sample.header.get("kid") == c.kid:
+            alg = sample.header.get("alg")  # the algorithm the kid is seen signing with
+        entries.append(
+            {
+                "kid": c.kid,
+                "file": name,
+                "alg": alg if isinstance(alg, str) else None,
+                **certificate_facts(certificate, c.der),
+                "use_for_oidc": bundled.use_for_oidc,
+                "origin": "jwks_x5c" if c.origin == JWKS_ORIGIN else "cert_file",
+            }
+        )
+        files[name] = certificate.public_bytes(serialization.Encoding.PEM)
+    return entries, files
+
+
+def _key_table(jwks: Any) -> list[dict[str, Any]]:
+    table: list[dict[str, Any]] = []
+    for key in jwks_key_list(jwks):
+        kty, size, curve = jwk_facts(key)
+        der = x5c_leaf(key)
+        table.append(
+            {
+                "kid": key.get("kid") if isinstance(key.get("kid"), str) else None,
+                "key_type": kty,
+                "key_size": size,
+                "curve": curve,
+                "alg": key.get("alg") if isinstance(key.get("alg"), str) else None,
+                "use": key.get("use") if isinstance(key.get("use"), str) else None,
+                "certificate_not_after": load_der(der).not_valid_after_utc.isoformat() if der is not None else None,
+            }
+        )
+    return table
+
+
+def _sample_entry(ctx: Context, sample: DecodedSample | None, included: bool) -> dict[str, Any] | None:
+    if sample is None:
+        return None
+    used, value = _mapping(sample.claims, ctx.inputs.external_id_claim)
+    return {
+        "kind": sample.token.kind,
+        "header": sample.header,
+        "claims": sample.claims,
+        "expired": is_expired(sample.claims, ctx.now),
+        "mapping_claim_used": used,
+        "mapping_value": value,
+        "included_file": SAMPLE_TOKEN_FILE if included else None,
+    }
+
+
+def onboarding_document(
+    ctx: Context, findings: Sequence[Finding], source: KeySource, sample: DecodedSample | None, options: BundleOptions
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """onboarding.json as a dict, and the certificate files it names."""
+    issuer, issuer_from_token = _issuer(ctx, sample)
+    audiences, aud_from_token = _audiences(ctx, sample)
+    certificates, cert_files = _certificates(source, sample)
+    c = counts(findings)
+    claim = ctx.inputs.external_id_claim or "sub"
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "idp_name": ctx.inputs.idp_name,
+        "entity_id": ctx.inputs.entity_id,
+        "issuer": issuer,
+        "audiences": audiences,
+        "values_from_sample_token": [n for n, derived in (("issuer", issuer_from_token), ("audiences", aud_from_token)) if derived],
+        "key_source": source.name,
+        "key_source_reason": source.reason,
+        "jwks_url": source.jwks_url,
+        "certificates": certificates,
+        "keys": _key_table(fetched_jwks(ctx)),
+        "external_id": ctx.inputs.external_id,
+        "mapping_claim": claim,
+        "custom_claim": claim if claim != "sub" else None,
+        "sample_token": _sample_entry(ctx, sample, options.include_token),
+        "validation": {
+            "ok": c["error"] == 0,
+            "errors": c["error"],
+            "warnings": c["warning"],
+            "infos": c["info"],
+            "remaining_errors": list(dict.fromkeys(f.code for f in findings if f.severity == Severity.ERROR)),
+        },
+        "tool_version": options.tool_version,
+        "generated_at": utc_iso(ctx.now),
+    }
+    return doc, cert_files
+
+
+def sha256sums(files: Mapping[str, bytes]) -> bytes:
+    return "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n" for n in sorted(files)).encode("ascii")
+
+
+def build_contents(ctx: Context, findings: Sequence[Finding], options: BundleOptions | None = None) -> dict[str, bytes]:
+    """Every file of the bundle, name -> bytes, sorted by name; raises BundleError (nothing to write) on refusal."""
+    options = options or BundleOptions()
+    sample = choose_sample(ctx)
+    raw_token = token_to_include(sample, ctx.now) if options.include_token else None
+    source = choose_key_source(ctx, options.key_source, options.use_kids)
+    doc, files = onboarding_document(ctx, findings, source, sample, options)
+    jwks = fetched_jwks(ctx)
+    if jwks is not None:
+        files["jwks.json"] = dumps(public_jwks(jwks))
+    files["onboarding.json"] = dumps(doc)
+    values = {k: doc[k] for k in ("idp_name", "entity_id", "issuer", "audiences", "key_source", "jwks_url", "external_id", "mapping_claim")}
+    files["report.json"] = report_json(findings, values)
+    files["report.txt"] = report_text(findings)
+    if raw_token is not None:
+        files[SAMPLE_TOKEN_FILE] = (raw_token + "\n").encode("ascii")
+    names = sorted([*files, "REQUEST.md", "SHA256SUMS"])
+    files["REQUEST.md"] = request_markdown(doc, findings, names)
+    allowed = {SAMPLE_TOKEN_FILE: raw_token.split(".")[2]} if raw_token is not None else None
+    assert_no_secrets(files, token_signatures=signature_segments(ctx.inputs.tokens), forbidden=options.forbidden, allowed_signatures=allowed)
+    files["SHA256SUMS"] = sha256sums(files)
+    return {name: files[name] for name in sorted(files)}

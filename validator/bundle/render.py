@@ -1,0 +1,140 @@
+"""Text renderings inside the bundle: REQUEST.md (pasted into the ticket) and the findings report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..findings import Finding, Severity
+
+_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def counts(findings: Sequence[Finding]) -> dict[str, int]:
+    return {s.value: sum(1 for f in findings if f.severity == s) for s in Severity}
+
+
+def dumps(value: Any) -> bytes:
+    """Stable JSON: the same value always gives the same bytes (the zip must be reproducible)."""
+    return (json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+
+
+def report_json(findings: Sequence[Finding], values: Mapping[str, Any]) -> bytes:
+    return dumps({"ok": not any(f.severity == Severity.ERROR for f in findings), "findings": [f.to_json() for f in findings], "values": dict(values)})
+
+
+def report_text(findings: Sequence[Finding]) -> bytes:
+    """A plain report grouped by area (no colour: it is a file)."""
+    lines: list[str] = ["oidc-validator report", ""]
+    areas = list(dict.fromkeys(f.area for f in findings))
+    for area in areas:
+        lines.append(f"[{area}]")
+        for f in sorted((f for f in findings if f.area == area), key=lambda f: _ORDER[f.severity]):
+            lines.append(f"  {f.severity.value.upper():7} {f.code}: {f.message}")
+            if f.severity != Severity.INFO and f.fix:
+                lines.append(f"          fix: {f.fix}")
+        lines.append("")
+    c = counts(findings)
+    lines.append(f"summary: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def cell(value: Any) -> str:
+    """A Markdown table cell: never breaks the table, whatever the IdP put in a name or claim."""
+    if value is None or value == "" or value == []:
+        return "*(not given)*"
+    if isinstance(value, list | tuple):
+        value = ", ".join(str(v) for v in value)
+    text = " ".join(str(value).split())
+    return "`" + text.replace("`", "'").replace("|", "\\|") + "`"
+
+
+def _mapping_text(doc: Mapping[str, Any]) -> str:
+    claim = doc["mapping_claim"]
+    if claim == "sub":
+        return "`sub` (the default)"
+    return f"custom claim {cell(claim)} (Qualys falls back to `sub` when it is absent or empty)"
+
+
+def _key_lines(doc: Mapping[str, Any]) -> list[str]:
+    lines: list[str] = []
+    if doc["key_source"] == "certificates":
+        lines += [
+            "| kid | file | alg | key | subject | valid until | SHA-256 fingerprint | use for OIDC |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for c in doc["certificates"]:
+            key = f"{c['key_type']} {c['key_size']}" + (f" {c['curve']}" if c.get("curve") else "")
+            lines.append(
+                f"| {cell(c['kid'])} | {cell(c['file'])} | {cell(c['alg'])} | {key} | {cell(c['subject'])} | {c['not_after']} "
+                f"| {cell(c['sha256_fingerprint'])} | {'yes' if c['use_for_oidc'] else 'no'} |"
+            )
+    else:
+        lines += ["| kid | alg | key | use | certificate valid until |", "|---|---|---|---|---|"]
+        for k in doc["keys"]:
+            key = f"{k['key_type'] or '?'} {k['key_size'] or ''}".strip() + (f" {k['curve']}" if k.get("curve") else "")
+            lines.append(f"| {cell(k['kid'])} | {cell(k['alg'])} | {key} | {cell(k['use'])} | {k['certificate_not_after'] or 'no x5c'} |")
+        if not doc["keys"]:
+            lines.append("| *(the key set was not fetched)* | | | | |")
+    return lines
+
+
+def request_markdown(doc: Mapping[str, Any], findings: Sequence[Finding], files: Sequence[str]) -> bytes:
+    errors = [f for f in findings if f.severity == Severity.ERROR]
+    warnings = [f for f in findings if f.severity == Severity.WARNING]
+    out: list[str] = []
+    if errors:
+        # Whoever reads the ticket first must see that the request is known to be incomplete.
+        out += [f"> **Validation errors remain ({len(errors)}).** This package was produced with `--allow-errors`;", ">"]
+        out += [f"> - `{f.code}`: {' '.join(f.message.split())}" for f in errors]
+        out.append("")
+    source = doc["key_source"]
+    if source == "jwks_url":
+        keys_value = f"JWKS URL {cell(doc['jwks_url'])} (Qualys polls it; no certificate is pinned)"
+    else:
+        names = ", ".join(f"`{c['file']}` (kid `{c['kid']}`)" for c in doc["certificates"])
+        keys_value = f"{len(doc['certificates'])} X.509 certificate(s), each paired with its kid: {names}"
+    sample = doc["sample_token"]
+    out += [
+        "# Request: enable OpenID Connect API authentication",
+        "",
+        "Please enable OpenID Connect (OIDC) API authentication for our Qualys subscription with the identity provider below.",
+        "The attached package holds the same values as data (`onboarding.json`), the signing material and the validation report.",
+        "",
+        "| Prerequisite | Value |",
+        "|---|---|",
+        f"| IdP name | {cell(doc['idp_name'])} |",
+        f"| Entity ID | {cell(doc['entity_id'])} |",
+        f"| Signing keys ({'JWKS URL' if source == 'jwks_url' else 'certificates'}) | {keys_value} |",
+        f"| Audience | {cell(doc['audiences'])} |",
+        f"| Issuer | {cell(doc['issuer'])} |",
+        f"| External ID | {cell(doc['external_id'])} |",
+        f"| Mapping claim | {_mapping_text(doc)} |",
+        "",
+    ]
+    derived = doc.get("values_from_sample_token") or []
+    if derived:
+        out += [f"The {' and '.join(derived)} were read from the sample token's claims (`iss`, `aud`).", ""]
+    out += [f"Key source: {doc['key_source_reason']}.", "", "## Signing keys", "", *_key_lines(doc), ""]
+    if sample is not None:
+        out += [
+            "## Sample token (decoded; the signature is withheld)",
+            "",
+            f"Kind: {sample['kind']}; expired at generation time: {'yes' if sample['expired'] else 'no'}."
+            + (f" The whole (expired) token is in `{sample['included_file']}`." if sample.get("included_file") else ""),
+            "",
+            "```json",
+            json.dumps({"header": sample["header"], "claims": sample["claims"]}, indent=2, ensure_ascii=False),
+            "```",
+            "",
+        ]
+    c = counts(findings)
+    out += ["## Validation", "", f"{c['error']} error(s), {c['warning']} warning(s), {c['info']} info (details in `report.txt`).", ""]
+    out += [f"- **error** `{f.code}`: {' '.join(f.message.split())}" for f in errors]
+    out += [f"- warning `{f.code}`: {' '.join(f.message.split())}" for f in warnings]
+    if errors or warnings:
+        out.append("")
+    out += ["## Files", "", *[f"- `{name}`" for name in files], ""]
+    out.append(f"Generated by oidc-validator {doc['tool_version']} at {doc['generated_at']}; `SHA256SUMS` covers every file.")
+    return ("\n".join(out) + "\n").encode("utf-8")
