@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,15 +23,20 @@ def running(
     keys_dir: str | Path | None = None,
     issuer: str | None = None,
     clock: Clock | None = None,
+    seed_keys: str | Path | None = None,
     **config: Any,
 ) -> Iterator[RunningIdp]:
     """Start a test IdP in a thread on a free loopback port; stop it when the block ends.
 
     ``config`` takes any IdpConfig field (``alg``, ``clients``, ``users``, ``access_token_ttl_seconds``...).
     Without ``keys_dir`` the keys live in a temporary directory removed afterwards.
+    ``seed_keys`` copies pre-generated keys (e.g. ``fixtures/keys``) there first, so
+    starting costs no key generation.
     """
     with tempfile.TemporaryDirectory(prefix="oidc-idp-") as tmp:
         directory = Path(keys_dir) if keys_dir is not None else Path(tmp) / "keys"
+        if seed_keys is not None and not (directory / "keys.json").exists():
+            shutil.copytree(seed_keys, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("README*", "tls"))
         listener = bind(host, port, tls_dir=directory / "tls" if tls else None, clock=clock)
         try:
             cfg = build_config({"issuer": issuer or default_issuer(config, listener.base_url), "keys_dir": directory, **config})

@@ -10,21 +10,25 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
+from . import control
 from .app import create_app
 from .clock import Clock
-from .config import IdpConfig
+from .config import Algorithm, IdpConfig
 from .errors import IdpError
+from .service import IdpService
 from .tls import TlsFiles, ensure_tls
+from .tokens import ACCESS_TOKEN_TYP
 
 WORKER_CONFIG_ENV = "OIDC_IDP_WORKER_CONFIG"
 READY_TIMEOUT_SECONDS = 30.0
@@ -200,6 +204,40 @@ class RunningIdp:
     @property
     def ca_file(self) -> Path | None:
         return self.listener.tls.ca_file if self.listener.tls else None
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.config.keys_dir
+
+    @property
+    def service(self) -> IdpService:
+        service: IdpService = self.app.state.idp
+        return service
+
+    def issue(
+        self,
+        sub: str = "demo@example.com",
+        *,
+        aud: str | list[str] | None = None,
+        claims: Mapping[str, Any] | None = None,
+        ttl: int | None = None,
+        alg: Algorithm | None = None,
+        kid: str | None = None,
+        typ: str = ACCESS_TOKEN_TYP,
+    ) -> str:
+        """A signed token with any claims, without a round trip to the token endpoint."""
+        return control.mint(self.service, sub=sub, aud=aud, claims=claims, ttl_seconds=ttl, alg=alg, kid=kid, typ=typ)
+
+    def rotate(self, alg: Algorithm | None = None) -> str:
+        """Make a new signing key active (the old one stays published); returns the new kid."""
+        return control.rotate(self.service, alg).kid
+
+    def retire(self, kid: str) -> None:
+        control.retire(self.service, kid)
+
+    def scenario(self, *names: str) -> AbstractContextManager[None]:
+        """``with server.scenario("expired_tokens"): ...`` plays scenarios inside the block."""
+        return control.scenario(self.service, *names)
 
 
 @contextmanager

@@ -137,16 +137,24 @@ class IdpService:
             claims["iss"] = self.config.issuer.split("://", 1)[-1].rstrip("/")
         return claims
 
-    def sign(self, claims: dict[str, Any], kind: TokenKind, client: ClientConfig | None = None) -> str:
-        """Sign with the active key, unless a scenario changes the claims or the signature."""
-        typ = ACCESS_TOKEN_TYP if kind == "access" else ID_TOKEN_TYP
+    def sign(
+        self,
+        claims: dict[str, Any],
+        kind: TokenKind,
+        client: ClientConfig | None = None,
+        *,
+        key: SigningKey | None = None,
+        typ: str | None = None,
+    ) -> str:
+        """Sign with ``key`` (default: the active key), unless a scenario changes the claims or the signature."""
+        typ = typ or (ACCESS_TOKEN_TYP if kind == "access" else ID_TOKEN_TYP)
         scenarios = self.active_scenarios(client)
         if not scenarios:
-            return sign(claims, self.signing_key(), typ=typ)
+            return sign(claims, key or self.signing_key(), typ=typ)
         env = self._env()
         claims = apply_claims(claims, kind, scenarios, env)
         signer = signer_of(scenarios)
-        return signer(claims, typ, env) if signer else sign(claims, env.active, typ=typ)
+        return signer(claims, typ, env) if signer else sign(claims, key or env.active, typ=typ)
 
     def verify_access_token(self, token: str) -> dict[str, Any]:
         """Verify one of our own access tokens (for userinfo), with the published keys only."""

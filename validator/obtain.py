@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
 import httpx
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from .fetch import USER_AGENT, FetchOptions, httpx_timeout, one_line, ssl_context
 from .inputs import GrantRequest
 from .model import SampleToken, TokenKind, TokenRequestFailure
+
+with warnings.catch_warnings():
+    # authlib 1.9 warns on import when it uses httpx rather than its httpx2 fork; httpx is what this project pins.
+    warnings.simplefilter("ignore")
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 TOKEN_FIELDS: tuple[TokenKind, ...] = ("access_token", "id_token")
 

@@ -158,7 +158,7 @@ def discovery_document(issuer: str = ISSUER, **overrides: Any) -> dict[str, Any]
     doc: dict[str, Any] = {
         "issuer": issuer,
         "jwks_uri": JWKS_URL,
-        "token_endpoint": issuer + "/protocol/openid-connect/token",
+        "token_endpoint": ISSUER + "/protocol/openid-connect/token",
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
     }
     doc.update(overrides)
@@ -174,8 +174,8 @@ def default_jwks() -> Fetched:
 
 
 def cert_file(cert: x509.Certificate | None, name: str = "signing.pem", kid: str | None = None, **changes: Any) -> CertificateFile:
-    ders = (der(cert),) if cert is not None else ()
-    return CertificateFile(Path(name), kid, der_certificates=ders, **changes)
+    changes.setdefault("der_certificates", (der(cert),) if cert is not None else ())
+    return CertificateFile(Path(name), kid, **changes)
 
 
 _INPUT_FIELDS = {f.name for f in dataclasses.fields(Inputs)}

@@ -20,15 +20,27 @@ def _register(code: str, severity: Severity, meaning: str, fix: str = _REBUILD) 
 
 UNREADABLE = _register("bundle_unreadable", Severity.ERROR, "The file is not a readable zip archive.")
 ENTRY_UNSAFE = _register(
-    "bundle_entry_unsafe", Severity.ERROR, "An entry name is absolute, climbs out with '..', or appears twice: the archive was not made by this tool."
+    "bundle_entry_unsafe",
+    Severity.ERROR,
+    "An entry name is absolute, climbs out with '..', or appears twice: the archive was not made by this tool.",
 )
-ENTRY_TOO_LARGE = _register("bundle_entry_too_large", Severity.ERROR, "An entry is larger than any file a bundle holds (possible zip bomb); it was not read.")
+ENTRY_TOO_LARGE = _register(
+    "bundle_entry_too_large", Severity.ERROR, "An entry is larger than any file a bundle holds (possible zip bomb); it was not read."
+)
 CHECKSUMS_MISSING = _register("bundle_checksums_missing", Severity.ERROR, "SHA256SUMS is missing, so no file can be trusted.")
 CHECKSUMS_MALFORMED = _register("bundle_checksums_malformed", Severity.ERROR, "A line of SHA256SUMS is not '<64 hex>  <name>'.")
-FILE_TAMPERED = _register("bundle_file_tampered", Severity.ERROR, "A file's SHA-256 differs from SHA256SUMS: it changed after the bundle was made.")
+FILE_TAMPERED = _register(
+    "bundle_file_tampered", Severity.ERROR, "A file's SHA-256 differs from SHA256SUMS: it changed after the bundle was made."
+)
 FILE_MISSING = _register("bundle_file_missing", Severity.ERROR, "A file listed in SHA256SUMS is not in the archive.")
-FILE_UNLISTED = _register("bundle_file_unlisted", Severity.ERROR, "A file in the archive is not listed in SHA256SUMS: it was added afterwards.")
-REQUIRED_MISSING = _register("bundle_required_file_missing", Severity.ERROR, "A file every bundle has (REQUEST.md, onboarding.json, report.json, report.txt) is missing.")
+FILE_UNLISTED = _register(
+    "bundle_file_unlisted", Severity.ERROR, "A file in the archive is not listed in SHA256SUMS: it was added afterwards."
+)
+REQUIRED_MISSING = _register(
+    "bundle_required_file_missing",
+    Severity.ERROR,
+    "A file every bundle has (REQUEST.md, onboarding.json, report.json, report.txt) is missing.",
+)
 ONBOARDING_INVALID = _register(
     "bundle_onboarding_invalid", Severity.ERROR, "onboarding.json is not valid JSON or does not follow the onboarding JSON Schema."
 )
@@ -45,11 +57,17 @@ LIVE_TOKEN = _register(
     "The bundle holds a whole sample token that has not expired: a live token is a credential.",
     "Do not send this bundle; build it again without --include-token, or once the token has expired.",
 )
-CERT_FILE_MISSING = _register("bundle_certificate_file_missing", Severity.ERROR, "onboarding.json names a certificate file the archive does not hold.")
-CERT_UNLISTED = _register("bundle_certificate_unlisted", Severity.ERROR, "A certs/ file is not described in onboarding.json, so its kid is unknown.")
+CERT_FILE_MISSING = _register(
+    "bundle_certificate_file_missing", Severity.ERROR, "onboarding.json names a certificate file the archive does not hold."
+)
+CERT_UNLISTED = _register(
+    "bundle_certificate_unlisted", Severity.ERROR, "A certs/ file is not described in onboarding.json, so its kid is unknown."
+)
 CERT_UNREADABLE = _register("bundle_certificate_unreadable", Severity.ERROR, "A certificate file is not one PEM X.509 certificate.")
 CERT_FACTS_MISMATCH = _register(
-    "bundle_certificate_facts_mismatch", Severity.ERROR, "onboarding.json's facts about a certificate (fingerprint, x5t#S256, dates) are not the file's."
+    "bundle_certificate_facts_mismatch",
+    Severity.ERROR,
+    "onboarding.json's facts about a certificate (fingerprint, x5t#S256, dates) are not the file's.",
 )
 TOKEN_KID_NOT_BUNDLED = _register(
     "bundle_token_kid_not_bundled",
@@ -69,4 +87,6 @@ ERRORS_REMAIN = _register(
     "The bundle was written with --allow-errors: its validation report still has errors.",
     "Read REQUEST.md's opening list; fix them and build the bundle again if you can.",
 )
-VERIFIED = _register("bundle_verified", Severity.INFO, "Every file matches SHA256SUMS and onboarding.json follows the schema.", "Nothing to fix.")
+VERIFIED = _register(
+    "bundle_verified", Severity.INFO, "Every file matches SHA256SUMS and onboarding.json follows the schema.", "Nothing to fix."
+)

@@ -15,13 +15,13 @@ from ..certs import load_der
 from ..findings import Finding, Severity
 from ..model import Context
 from .guard import assert_no_secrets
-from .keysource import KeySource, KeySourceName, JWKS_ORIGIN, choose_key_source, fetched_jwks, x5c_leaf
+from .keysource import JWKS_ORIGIN, KeySource, KeySourceName, choose_key_source, fetched_jwks, x5c_leaf
 from .material import certificate_facts, file_stem, jwk_facts, jwks_key_list, public_jwks
 from .render import counts, dumps, report_json, report_text, request_markdown
 from .sample import DecodedSample, choose_sample, is_expired, signature_segments, token_to_include
 
 SCHEMA_VERSION = 1
-SAMPLE_TOKEN_FILE = "sample-token-expired.jwt"
+SAMPLE_TOKEN_FILE = "sample-token-expired.jwt"  # noqa: S105 - a file name, not a secret
 
 
 @dataclass(frozen=True)
@@ -186,6 +186,8 @@ def build_contents(ctx: Context, findings: Sequence[Finding], options: BundleOpt
     names = sorted([*files, "REQUEST.md", "SHA256SUMS"])
     files["REQUEST.md"] = request_markdown(doc, findings, names)
     allowed = {SAMPLE_TOKEN_FILE: raw_token.split(".")[2]} if raw_token is not None else None
-    assert_no_secrets(files, token_signatures=signature_segments(ctx.inputs.tokens), forbidden=options.forbidden, allowed_signatures=allowed)
+    assert_no_secrets(
+        files, token_signatures=signature_segments(ctx.inputs.tokens), forbidden=options.forbidden, allowed_signatures=allowed
+    )
     files["SHA256SUMS"] = sha256sums(files)
     return {name: files[name] for name in sorted(files)}

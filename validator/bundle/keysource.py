@@ -112,11 +112,10 @@ def certificate_candidates(ctx: Context) -> list[Candidate]:
                     candidates.append(Candidate(kid, der, origin, by_kid.get(kid)))
         return candidates
     for key in keys:
-        kid = key.get("kid")
-        der = x5c_leaf(key)
-        if isinstance(kid, str) and kid and der is not None and (kid, der) not in seen:
-            seen.add((kid, der))
-            candidates.append(Candidate(kid, der, JWKS_ORIGIN, key))
+        key_kid, leaf = key.get("kid"), x5c_leaf(key)
+        if isinstance(key_kid, str) and key_kid and leaf is not None and (key_kid, leaf) not in seen:
+            seen.add((key_kid, leaf))
+            candidates.append(Candidate(key_kid, leaf, JWKS_ORIGIN, key))
     return candidates
 
 
@@ -133,7 +132,10 @@ def default_key_source(ctx: Context) -> tuple[KeySourceName, str]:
             code="no_key_material",
         )
     if len(keys) > 1:
-        return "jwks_url", f"the JWKS publishes {len(keys)} keys (several keys or a rotation in progress): Qualys polls the URL and follows rotation"
+        return (
+            "jwks_url",
+            f"the JWKS publishes {len(keys)} keys (several keys or a rotation in progress): Qualys polls the URL and follows rotation",
+        )
     candidates = certificate_candidates(ctx)
     if not candidates:
         return "jwks_url", "the JWKS publishes no certificate (x5c), so only the JWKS URL can be sent"
@@ -141,7 +143,10 @@ def default_key_source(ctx: Context) -> tuple[KeySourceName, str]:
         state = validity(candidate.certificate, ctx.now)
         if state in ("expiring", "expired"):
             days = EXPIRY_WARNING.days
-            return "jwks_url", f"the certificate of kid {candidate.kid} is {state} (within {days} days): the key will rotate, so send the JWKS URL"
+            return (
+                "jwks_url",
+                f"the certificate of kid {candidate.kid} is {state} (within {days} days): the key will rotate, so send the JWKS URL",
+            )
     if len(candidates) > 1:
         return "jwks_url", f"{len(candidates)} certificates are in use: send the JWKS URL so rotation needs no new ticket"
     return "certificates", "one stable signing key with a valid certificate: its certificate can be pinned"
@@ -188,7 +193,9 @@ def choose_key_source(ctx: Context, requested: KeySourceName | None, use_kids: S
         name, reason = requested, "chosen with --key-source" if not use_kids else "certificates chosen with --use-kid"
     if name == "jwks_url":
         if use_kids:
-            raise BundleError("--use-kid chooses certificates; it cannot be combined with --key-source jwks_url", code="use_kid_without_certificates")
+            raise BundleError(
+                "--use-kid chooses certificates; it cannot be combined with --key-source jwks_url", code="use_kid_without_certificates"
+            )
         if url is None:
             raise BundleError("--key-source jwks_url needs the JWKS URL: give --jwks-url or an issuer with discovery", code="no_jwks_url")
         return KeySource("jwks_url", reason, url)

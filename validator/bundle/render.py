@@ -21,7 +21,9 @@ def dumps(value: Any) -> bytes:
 
 
 def report_json(findings: Sequence[Finding], values: Mapping[str, Any]) -> bytes:
-    return dumps({"ok": not any(f.severity == Severity.ERROR for f in findings), "findings": [f.to_json() for f in findings], "values": dict(values)})
+    return dumps(
+        {"ok": not any(f.severity == Severity.ERROR for f in findings), "findings": [f.to_json() for f in findings], "values": dict(values)}
+    )
 
 
 def report_text(findings: Sequence[Finding]) -> bytes:

@@ -1,0 +1,169 @@
+"""A misbehaving loopback web server for the fetcher's fault tests, over HTTP and HTTPS.
+
+Every route is bounded: the slow ones give up after a few seconds whether or not anyone listens.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from idp.tls import ensure_tls
+
+JWKS = {"keys": []}
+TEN_MB = 10 * 1024 * 1024
+DRIP_LIMIT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Faulty:
+    base_url: str
+    ca_file: Path | None
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+def _handler(other_base: Callable[[], str]) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:  # quiet: tests read their own output
+            pass
+
+        def _send(self, status: int, content_type: str | None, body: bytes, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            if content_type:
+                self.send_header("Content-Type", content_type)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            path = self.path
+            try:
+                if path == "/jwks":
+                    self._send(200, "application/jwk-set+json", json.dumps(JWKS).encode())
+                elif path == "/html":
+                    self._send(200, "text/html; charset=utf-8", b"<html><body>Sign in</body></html>")
+                elif path == "/not-json":
+                    self._send(200, "application/json", b"{'keys': []}")
+                elif path == "/nan":
+                    self._send(200, "application/json", b'{"keys": NaN}')
+                elif path == "/duplicate":
+                    self._send(200, "application/json", b'{"keys": [], "keys": []}')
+                elif path == "/status":
+                    self._send(404, "application/json", b'{"error": "not found"}')
+                elif path == "/big":
+                    self._big(declare_length=True)
+                elif path == "/big-chunked":
+                    self._big(declare_length=False)
+                elif path == "/slow-headers":
+                    time.sleep(DRIP_LIMIT_SECONDS)
+                    self._send(200, "application/json", b"{}")
+                elif path == "/drip":
+                    self._drip()
+                elif path == "/to-http":
+                    self._send(302, None, b"", {"Location": other_base() + "/jwks"})
+                elif path == "/loop":
+                    self._send(302, None, b"", {"Location": "/loop"})
+                elif path.startswith("/hop/"):
+                    left = int(path.rsplit("/", 1)[1])
+                    self._send(302, None, b"", {"Location": f"/hop/{left - 1}" if left > 1 else "/jwks"})
+                else:
+                    self._send(404, "text/plain", b"no such route")
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                pass  # the client stopped reading on purpose (size cap, deadline)
+
+        def _big(self, *, declare_length: bool) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if declare_length:
+                self.send_header("Content-Length", str(TEN_MB))
+            else:
+                self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b" " * 65536
+            for _ in range(TEN_MB // len(chunk)):
+                data = chunk if declare_length else b"%x\r\n%s\r\n" % (len(chunk), chunk)
+                self.wfile.write(data)
+            if not declare_length:
+                self.wfile.write(b"0\r\n\r\n")
+
+        def _drip(self) -> None:
+            body = b'{"keys": []}' + b" " * 1000
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            deadline = time.monotonic() + DRIP_LIMIT_SECONDS
+            for byte in body:
+                if time.monotonic() > deadline:
+                    break
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.05)
+
+    return Handler
+
+
+def _serve(handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext | None) -> tuple[ThreadingHTTPServer, threading.Thread]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    if context is not None:
+        # Handshake in the handler thread, so one stuck client cannot block accepting the next.
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    return server, thread
+
+
+@pytest.fixture(scope="module")
+def faulty_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Faulty, Faulty]]:
+    """(http, https) misbehaving servers; the https one's /to-http redirects to the http one."""
+    tls = ensure_tls(tmp_path_factory.mktemp("faulty-tls"), "127.0.0.1", datetime.now(UTC))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls.cert_file, tls.key_file)
+    bases: dict[str, str] = {}
+    plain, plain_thread = _serve(_handler(lambda: bases["https"]), None)
+    secure, secure_thread = _serve(_handler(lambda: bases["http"]), context)
+    bases["http"] = f"http://127.0.0.1:{plain.server_address[1]}"
+    bases["https"] = f"https://127.0.0.1:{secure.server_address[1]}"
+    try:
+        yield Faulty(bases["http"], None), Faulty(bases["https"], tls.ca_file)
+    finally:
+        for server, thread in ((plain, plain_thread), (secure, secure_thread)):
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def faulty(faulty_servers: tuple[Faulty, Faulty]) -> Faulty:
+    return faulty_servers[0]
+
+
+@pytest.fixture(scope="module")
+def faulty_tls(faulty_servers: tuple[Faulty, Faulty]) -> Faulty:
+    return faulty_servers[1]
+
+
+@pytest.fixture
+def refused_url() -> str:
+    """A loopback port nobody listens on: bound, then closed."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/jwks"

@@ -1,0 +1,130 @@
+"""The ``bundle`` and ``verify-bundle`` subcommands, as functions ``validator.cli`` wires in.
+
+``run_bundle`` gets the Context and the findings from the check pipeline (the same inputs and
+checks as ``check``); it only decides whether a package may be written, and writes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
+
+from .bundle import KEY_SOURCES, MAX_CERTIFICATES, BundleError, BundleOptions, build_contents, verify_bundle, write_zip
+from .bundle.material import slug
+from .findings import Finding, Severity
+from .model import Context
+
+EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+def add_bundle_arguments(parser: argparse.ArgumentParser) -> None:
+    """The bundle-only options; the lead adds the ``check`` inputs (and ``--now``) to the same parser."""
+    group = parser.add_argument_group("onboarding package")
+    group.add_argument(
+        "-o", "--output", metavar="FILE.zip", type=Path, help="where to write the zip (default: qualys-oidc-onboarding-<idp-name>.zip)"
+    )
+    group.add_argument(
+        "--key-source",
+        choices=KEY_SOURCES,
+        help="send the JWKS URL or pinned certificates (default: the JWKS URL when keys rotate or there are several, else certificates)",
+    )
+    group.add_argument(
+        "--use-kid",
+        action="append",
+        default=[],
+        metavar="KID",
+        help=f"a certificate to send and use for OIDC, by kid (repeatable, at most {MAX_CERTIFICATES}); implies --key-source certificates",
+    )
+    group.add_argument(
+        "--include-token",
+        action="store_true",
+        help="also include the whole sample token; refused unless it has expired (a live token is a credential)",
+    )
+    group.add_argument(
+        "--allow-errors", action="store_true", help="write the package even though checks found errors; REQUEST.md opens by listing them"
+    )
+
+
+def add_verify_bundle_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("bundle", metavar="FILE.zip", type=Path, help="the onboarding package to verify")
+
+
+def default_output(ctx: Context) -> Path:
+    name = ctx.inputs.idp_name or (urlsplit(ctx.inputs.issuer).hostname if ctx.inputs.issuer else None) or "idp"
+    return Path(f"qualys-oidc-onboarding-{slug(name) or 'idp'}.zip")
+
+
+def options_from_args(args: argparse.Namespace, *, forbidden: Sequence[str] = ()) -> BundleOptions:
+    return BundleOptions(
+        key_source=args.key_source,
+        use_kids=tuple(args.use_kid or ()),
+        include_token=bool(args.include_token),
+        allow_errors=bool(args.allow_errors),
+        forbidden=tuple(forbidden),
+    )
+
+
+def run_bundle(
+    ctx: Context,
+    findings: Sequence[Finding],
+    args: argparse.Namespace,
+    *,
+    forbidden: Sequence[str] = (),
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Write the package; 0 written, 1 errors found (nothing written), 2 cannot build (the message says why).
+
+    ``forbidden``: the client secret and password this run used, if any, so the final guard can prove
+    they are in no file.
+    """
+    out, err = out or sys.stdout, err or sys.stderr
+    errors = [f for f in findings if f.severity == Severity.ERROR]
+    options = options_from_args(args, forbidden=forbidden)
+    if errors and not options.allow_errors:
+        print(f"oidc-validator bundle: {len(errors)} error(s) found, no package written:", file=err)
+        for finding in errors:
+            print(f"  {finding.code}: {finding.message}", file=err)
+        print("Fix them and run again, or pass --allow-errors to write the package anyway (REQUEST.md will list them).", file=err)
+        return EXIT_FINDINGS
+    path: Path = args.output or default_output(ctx)
+    try:
+        contents = build_contents(ctx, findings, options)
+        write_zip(path, contents, ctx.now)
+    except BundleError as exc:
+        print(f"oidc-validator bundle: {exc.message}", file=err)
+        return EXIT_CANNOT_RUN
+    if errors:
+        print(f"warning: written with {len(errors)} error(s) remaining (--allow-errors); REQUEST.md lists them", file=err)
+    print(path, file=out)
+    return EXIT_OK
+
+
+def render_verification(path: Path, findings: Sequence[Finding], fmt: str = "text") -> str:
+    ok = not any(f.severity == Severity.ERROR for f in findings)
+    if fmt == "json":
+        return json.dumps({"ok": ok, "bundle": str(path), "findings": [f.to_json() for f in findings]}, indent=2)
+    lines = [
+        f"{f.severity.value.upper():7} {f.code}: {f.message}" + (f"\n        fix: {f.fix}" if f.severity != Severity.INFO else "")
+        for f in findings
+    ]
+    lines.append(f"{path}: {'verified' if ok else 'NOT verified'}")
+    return "\n".join(lines)
+
+
+def run_verify_bundle(path: Path, *, now: datetime, fmt: str = "text", out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """0 the bundle can be trusted, 1 it cannot (findings say why), 2 no such file."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        findings = verify_bundle(path, now=now)
+    except BundleError as exc:
+        print(f"oidc-validator verify-bundle: {exc.message}", file=err)
+        return EXIT_CANNOT_RUN
+    print(render_verification(path, findings, fmt), file=out)
+    return EXIT_FINDINGS if any(f.severity == Severity.ERROR for f in findings) else EXIT_OK
