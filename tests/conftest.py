@@ -21,3 +21,9 @@ def idp_tls_server() -> Iterator[RunningIdp]:
     """The same over HTTPS; trust ``server.ca_file``."""
     with running(tls=True) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    """Async tests run on asyncio, the loop uvicorn serves the project on."""
+    return "asyncio"

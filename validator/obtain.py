@@ -8,10 +8,12 @@ detail is scrubbed of the secret and the password, whatever the server echoes.
 from __future__ import annotations
 
 import asyncio
-import json
+import base64
+import contextlib
 import warnings
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import httpx
 from authlib.integrations.base_client import OAuthError
@@ -33,10 +35,22 @@ class _Refused(Exception):
 
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "***")
     return text
+
+
+def secret_forms(grant: GrantRequest) -> list[str]:
+    """Every form in which the secrets travel, so an IdP echoing its request cannot leak them either."""
+    forms: list[str] = []
+    for secret in (grant.client_secret, grant.password):
+        if secret:
+            forms += [secret, quote_plus(secret), quote(secret)]
+    if grant.client_secret:
+        # A secret outside latin-1 cannot travel in a Basic header (authlib fails first), so there is nothing to hide.
+        with contextlib.suppress(UnicodeEncodeError):
+            forms.append(base64.b64encode(f"{grant.client_id}:{grant.client_secret}".encode("latin1")).decode())
+    return forms
 
 
 async def _size_guard(response: httpx.Response, max_body_bytes: int) -> None:
@@ -78,8 +92,8 @@ def _describe(exc: BaseException, options: FetchOptions) -> str:
         return f"the token endpoint answered HTTP {exc.response.status_code}"
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
         return f"no answer from the token endpoint within the {options.total_timeout_seconds:g} s total timeout"
-    if isinstance(exc, json.JSONDecodeError):
-        return "the token endpoint did not answer JSON"
+    if isinstance(exc, ValueError):  # authlib: the answer is not a JSON object
+        return f"the token endpoint did not answer JSON ({exc})"
     if isinstance(exc, httpx.HTTPError):
         return f"could not reach the token endpoint: {exc or type(exc).__name__}"
     return f"{type(exc).__name__}: {exc}"
@@ -95,7 +109,7 @@ Obtained = tuple[tuple[SampleToken, ...], tuple[TokenRequestFailure, ...]]
 
 def obtain_tokens(token_endpoint: str, grant: GrantRequest, options: FetchOptions) -> Obtained:
     """Run the grant; every JWT returned (access and ID token) becomes a SampleToken."""
-    secrets = (grant.client_secret, grant.password)
+    secrets = secret_forms(grant)
     try:
         response = asyncio.run(_obtain(token_endpoint, grant, options))
     except (_Refused, OAuthError, httpx.HTTPError, TimeoutError, ValueError, OSError) as exc:

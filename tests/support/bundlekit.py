@@ -70,6 +70,11 @@ def idp_context(server: RunningIdp, *, now: datetime, **inputs: Any) -> Context:
     return Context(Inputs(**fields), observations, now)
 
 
+def jwks_of(ctx: Context) -> Any:
+    assert ctx.observations.jwks is not None
+    return ctx.observations.jwks.json
+
+
 # -- crafted material ---------------------------------------------------------------------------
 
 

@@ -56,7 +56,9 @@ def ed448_key() -> ed448.Ed448PrivateKey:
     return ed448.Ed448PrivateKey.generate()
 
 
-def certificate(key: Any, *, not_before: datetime | None = None, not_after: datetime | None = None, cn: str = "test signing") -> x509.Certificate:
+def certificate(
+    key: Any, *, not_before: datetime | None = None, not_after: datetime | None = None, cn: str = "test signing"
+) -> x509.Certificate:
     not_before = not_before or NOW - timedelta(days=30)
     not_after = not_after or NOW + timedelta(days=335)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
@@ -85,7 +87,9 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def public_jwk(key: Any, kid: str | None = KID, alg: str | None = "RS256", *, cert: x509.Certificate | None = None, **extra: Any) -> dict[str, Any]:
+def public_jwk(
+    key: Any, kid: str | None = KID, alg: str | None = "RS256", *, cert: x509.Certificate | None = None, **extra: Any
+) -> dict[str, Any]:
     """The public JWK of ``key`` as an IdP publishes it (kid, use, alg, x5c, x5t#S256)."""
     public = key.public_key()
     if isinstance(public, rsa.RSAPublicKey):

@@ -29,12 +29,13 @@ DRIP_LIMIT_SECONDS = 5.0
 class Faulty:
     base_url: str
     ca_file: Path | None
+    requested: list[str]  # every path asked for, so tests can prove a URL was never fetched
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
 
-def _handler(other_base: Callable[[], str]) -> type[BaseHTTPRequestHandler]:
+def _handler(other_base: Callable[[], str], requested: list[str]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -53,6 +54,7 @@ def _handler(other_base: Callable[[], str]) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = self.path
+            requested.append(path)
             try:
                 if path == "/jwks":
                     self._send(200, "application/jwk-set+json", json.dumps(JWKS).encode())
@@ -86,6 +88,26 @@ def _handler(other_base: Callable[[], str]) -> type[BaseHTTPRequestHandler]:
                     self._send(404, "text/plain", b"no such route")
             except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
                 pass  # the client stopped reading on purpose (size cap, deadline)
+
+        def do_POST(self) -> None:
+            """Token endpoints: one that echoes the request (a careless IdP), one too slow, one not JSON."""
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0)).decode()
+            requested.append(self.path)
+            try:
+                if self.path == "/token-echo":
+                    echo = {"error": "invalid_client", "error_description": f"rejected {body} {self.headers.get('Authorization')}"}
+                    self._send(401, "application/json", json.dumps(echo).encode())
+                elif self.path == "/token-slow":
+                    time.sleep(DRIP_LIMIT_SECONDS)
+                    self._send(200, "application/json", b"{}")
+                elif self.path == "/token-html":
+                    self._send(200, "text/html", b"<html>login</html>")
+                elif self.path == "/token-big":
+                    self._big(declare_length=True)
+                else:
+                    self._send(404, "text/plain", b"no such route")
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                pass
 
         def _big(self, *, declare_length: bool) -> None:
             self.send_response(200)
@@ -137,12 +159,14 @@ def faulty_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[F
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tls.cert_file, tls.key_file)
     bases: dict[str, str] = {}
-    plain, plain_thread = _serve(_handler(lambda: bases["https"]), None)
-    secure, secure_thread = _serve(_handler(lambda: bases["http"]), context)
+    plain_log: list[str] = []
+    secure_log: list[str] = []
+    plain, plain_thread = _serve(_handler(lambda: bases["https"], plain_log), None)
+    secure, secure_thread = _serve(_handler(lambda: bases["http"], secure_log), context)
     bases["http"] = f"http://127.0.0.1:{plain.server_address[1]}"
     bases["https"] = f"https://127.0.0.1:{secure.server_address[1]}"
     try:
-        yield Faulty(bases["http"], None), Faulty(bases["https"], tls.ca_file)
+        yield Faulty(bases["http"], None, plain_log), Faulty(bases["https"], tls.ca_file, secure_log)
     finally:
         for server, thread in ((plain, plain_thread), (secure, secure_thread)):
             server.shutdown()

@@ -79,7 +79,7 @@ def with_jwks_cert(**validity: Any) -> list[Finding]:
 
 
 def off_curve_jwk() -> dict[str, Any]:
-    jwk = public_jwk(ec_key(), alg="ES256")
+    jwk = public_jwk(ec_key(), kid="ec", alg="ES256")
     y = bytearray(base64.urlsafe_b64decode(jwk["y"] + "=="))
     y[-1] ^= 1
     return {**jwk, "y": b64url(bytes(y))}
@@ -137,7 +137,11 @@ CASES: list[tuple[str, Callable[[], list[Finding]], set[str]]] = [
     ("empty jwks", lambda: with_keys(), {"jwks_empty"}),
     ("jwks entry is a string", lambda: with_keys("key", rsa_jwk()), {"jwk_not_object"}),
     ("jwk without kid", lambda: with_keys(rsa_jwk(kid=None)), {"jwk_kid_missing", "token_kid_unknown"}),
-    ("two keys share a kid", lambda: with_keys(public_jwk(rsa_key()), public_jwk(rsa_key(seed=1))), {"jwk_kid_duplicate", "token_key_ambiguous"}),
+    (
+        "two keys share a kid",
+        lambda: with_keys(public_jwk(rsa_key()), public_jwk(rsa_key(seed=1))),
+        {"jwk_kid_duplicate", "token_key_ambiguous"},
+    ),
     ("private rsa jwk", lambda: with_keys(private_rsa_jwk()), {"jwk_private_members"}),
     ("symmetric jwk", lambda: with_keys(rsa_jwk(), {"kty": "oct", "k": "c2VjcmV0", "kid": "s"}), {"jwk_symmetric"}),
     ("dsa jwk", lambda: with_keys(rsa_jwk(), {"kty": "DSA", "kid": "d"}), {"jwk_kty_unsupported"}),
@@ -161,7 +165,11 @@ CASES: list[tuple[str, Callable[[], list[Finding]], set[str]]] = [
     ("no x5c with jwks url given", lambda: with_keys(public_jwk(rsa_key())), {"jwks_no_x5c_url_given"}),
     # certificate validity (JWKS x5c and files share these codes)
     ("expired x5c", lambda: with_jwks_cert(not_after=NOW - timedelta(days=1)), {"certificate_expired"}),
-    ("x5c expiring in 10 days", lambda: with_jwks_cert(not_after=NOW + timedelta(days=10)), {"certificate_expiring", "keysource_use_jwks_url"}),
+    (
+        "x5c expiring in 10 days",
+        lambda: with_jwks_cert(not_after=NOW + timedelta(days=10)),
+        {"certificate_expiring", "keysource_use_jwks_url"},
+    ),
     ("x5c not yet valid", lambda: with_jwks_cert(not_before=NOW + timedelta(days=1)), {"certificate_not_yet_valid"}),
     (
         "expired certificate file",
@@ -169,17 +177,33 @@ CASES: list[tuple[str, Callable[[], list[Finding]], set[str]]] = [
         {"certificate_expired"},
     ),
     # certificate files
-    ("truncated certificate file", lambda: run(certificates=(cert_file(None, error="a PEM block has no END line"),)), {"cert_file_unreadable"}),
-    ("private key in certificate file", lambda: run(certificates=(cert_file(certificate(rsa_key()), contains_private_key=True),)), {"cert_file_private_key"}),
+    (
+        "truncated certificate file",
+        lambda: run(certificates=(cert_file(None, error="a PEM block has no END line"),)),
+        {"cert_file_unreadable"},
+    ),
+    (
+        "private key in certificate file",
+        lambda: run(certificates=(cert_file(certificate(rsa_key()), contains_private_key=True),)),
+        {"cert_file_private_key"},
+    ),
     ("certificate file with a key only", lambda: run(certificates=(cert_file(None),)), {"cert_file_no_certificate"}),
     (
         "certificate file with a chain",
         lambda: run(certificates=(cert_file(None, der_certificates=(der(certificate(rsa_key())), der(certificate(rsa_key(seed=1))))),)),
         {"cert_file_several_certificates"},
     ),
-    ("six certificates", lambda: run(certificates=tuple(cert_file(certificate(rsa_key()), f"c{i}.pem") for i in range(6))), {"certificates_too_many"}),
+    (
+        "six certificates",
+        lambda: run(certificates=tuple(cert_file(certificate(rsa_key()), f"c{i}.pem") for i in range(6))),
+        {"certificates_too_many"},
+    ),
     ("cert paired with an unknown kid", lambda: run(certificates=(cert_file(certificate(rsa_key()), kid="nope"),)), {"cert_kid_unknown"}),
-    ("cert paired with the wrong kid", lambda: run(certificates=(cert_file(certificate(rsa_key(seed=1)), kid=KID),)), {"cert_kid_key_mismatch"}),
+    (
+        "cert paired with the wrong kid",
+        lambda: run(certificates=(cert_file(certificate(rsa_key(seed=1)), kid=KID),)),
+        {"cert_kid_key_mismatch"},
+    ),
     (
         "two certs paired with one kid",
         lambda: run(certificates=(cert_file(certificate(rsa_key()), "a.pem", KID), cert_file(certificate(rsa_key()), "b.pem", KID))),
@@ -208,7 +232,11 @@ CASES: list[tuple[str, Callable[[], list[Finding]], set[str]]] = [
     ("several keys without certificates", lambda: with_keys(*two_keys()), {"keysource_use_jwks_url"}),
     # token form
     ("no token", lambda: run(tokens=()), {"token_none"}),
-    ("failed grant", lambda: run(tokens=(), token_requested=True, token_failures=(failure("client_credentials"),)), {"token_request_failed"}),
+    (
+        "failed grant",
+        lambda: run(tokens=(), token_requested=True, token_failures=(failure("client_credentials"),)),
+        {"token_request_failed"},
+    ),
     ("oversize token", lambda: with_token("a" * 20_000), {"token_too_large"}),
     ("jwe token", lambda: with_token("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d"), {"token_jwe"}),
     ("json serialised jws", lambda: with_token('{"payload": "e30", "signatures": []}'), {"token_json_serialization"}),
@@ -225,7 +253,11 @@ CASES: list[tuple[str, Callable[[], list[Finding]], set[str]]] = [
     ("jku header", lambda: with_token(sign(jku="https://attacker.example/jwks")), {"token_header_key_reference_ignored"}),
     # token key and signature
     ("token without kid", lambda: with_token(sign(kid=None)), {"token_kid_missing"}),
-    ("token without kid nor keys", lambda: run(tokens=given(sign(kid=None)), jwks=None), {"token_kid_missing", "token_signature_unverifiable"}),
+    (
+        "token without kid nor keys",
+        lambda: run(tokens=given(sign(kid=None)), jwks=None),
+        {"token_kid_missing", "token_signature_unverifiable"},
+    ),
     ("token with unknown kid", lambda: with_token(sign(kid="rotated-away")), {"token_kid_unknown"}),
     ("ES256 token under an RSA kid", lambda: with_token(sign(key=ec_key(), alg="ES256")), {"token_key_unusable"}),
     ("token signed by another key", lambda: with_token(sign(key=rsa_key(seed=1))), {"token_signature_invalid"}),
@@ -254,7 +286,11 @@ CASES: list[tuple[str, Callable[[], list[Finding]], set[str]]] = [
     ("numeric sub", lambda: with_claims(sub=42), {"external_id_claim_not_string"}),
     ("other user", lambda: run(external_id="bob@example.com"), {"external_id_mismatch"}),
     ("no external id", lambda: run(external_id=None), {"external_id_not_given"}),
-    ("entra with sub", lambda: run(issuer=ENTRA, entity_id=ENTRA, tokens=given(sign(claims(iss=ENTRA))), discovery=None), {"external_id_entra_sub"}),
+    (
+        "entra with sub",
+        lambda: run(issuer=ENTRA, entity_id=ENTRA, tokens=given(sign(claims(iss=ENTRA))), discovery=None),
+        {"external_id_entra_sub"},
+    ),
     # internal
     ("a crashing check", lambda: run_checks(context(), checks=(crash, *CHECKS)), {"internal_error", "token_signature_verified"}),
 ]

@@ -148,21 +148,22 @@ def test_client_credentials_read_the_secret_from_the_named_variable() -> None:
 
 
 def test_a_named_but_unset_variable_is_a_usage_error() -> None:
-    with pytest.raises(UsageError, match="environment variable SECRET .* is not set"):
+    with pytest.raises(UsageError, match=r"environment variable SECRET .* is not set"):
         run("--client-id", "c", "--client-secret-env", "SECRET")
 
 
 def test_without_a_variable_the_secret_is_prompted_on_a_terminal_only() -> None:
     grant = run("--client-id", "c", environment=env(terminal=True, prompted="from-prompt")).grant
     assert grant is not None and grant.client_secret == "from-prompt"
-    with pytest.raises(UsageError, match="--client-secret-env .*stdin is not a terminal"):
+    with pytest.raises(UsageError, match=r"--client-secret-env .*stdin is not a terminal"):
         run("--client-id", "c")
 
 
 def test_the_password_grant_defaults_to_openid_profile_and_needs_a_client() -> None:
     grant = run("--client-id", "c", "--username", "demo", "--password-env", "PW", environment=env(environ={"PW": "pw"})).grant
     assert grant is not None
-    assert (grant.grant, grant.username, grant.password, grant.scope, grant.client_secret) == ("password", "demo", "pw", "openid profile", None)
+    assert (grant.grant, grant.username, grant.password, grant.scope) == ("password", "demo", "pw", "openid profile")
+    assert grant.client_secret is None
     assert "'pw'" not in repr(grant)
     with pytest.raises(UsageError, match="--username needs --client-id"):
         run("--username", "demo")

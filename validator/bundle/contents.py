@@ -14,6 +14,7 @@ from .. import __version__
 from ..certs import load_der
 from ..findings import Finding, Severity
 from ..model import Context
+from ..report import onboarding_values
 from .guard import assert_no_secrets
 from .keysource import JWKS_ORIGIN, KeySource, KeySourceName, choose_key_source, fetched_jwks, x5c_leaf
 from .material import certificate_facts, file_stem, jwk_facts, jwks_key_list, public_jwks
@@ -178,9 +179,9 @@ def build_contents(ctx: Context, findings: Sequence[Finding], options: BundleOpt
     if jwks is not None:
         files["jwks.json"] = dumps(public_jwks(jwks))
     files["onboarding.json"] = dumps(doc)
-    values = {k: doc[k] for k in ("idp_name", "entity_id", "issuer", "audiences", "key_source", "jwks_url", "external_id", "mapping_claim")}
+    values = onboarding_values(ctx)
     files["report.json"] = report_json(findings, values)
-    files["report.txt"] = report_text(findings)
+    files["report.txt"] = report_text(findings, values)
     if raw_token is not None:
         files[SAMPLE_TOKEN_FILE] = (raw_token + "\n").encode("ascii")
     names = sorted([*files, "REQUEST.md", "SHA256SUMS"])

@@ -79,7 +79,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def file_stem(kid: str, taken: set[str]) -> str:
     """A file name for a kid: kids are arbitrary strings, file names in a zip should not be."""
-    stem = _UNSAFE.sub("_", kid).strip("._") or "key"
+    stem = _UNSAFE.sub("_", kid).strip(".") or "key"
     candidate, n = stem, 2
     while candidate.lower() in taken:
         candidate, n = f"{stem}-{n}", n + 1

@@ -6,9 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .. import report
 from ..findings import Finding, Severity
-
-_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 def counts(findings: Sequence[Finding]) -> dict[str, int]:
@@ -21,25 +20,13 @@ def dumps(value: Any) -> bytes:
 
 
 def report_json(findings: Sequence[Finding], values: Mapping[str, Any]) -> bytes:
-    return dumps(
-        {"ok": not any(f.severity == Severity.ERROR for f in findings), "findings": [f.to_json() for f in findings], "values": dict(values)}
-    )
+    """The same document as ``oidc-validator check --format json`` (schemas/report.schema.json)."""
+    return (report.render_json(findings, values) + "\n").encode("utf-8")
 
 
-def report_text(findings: Sequence[Finding]) -> bytes:
-    """A plain report grouped by area (no colour: it is a file)."""
-    lines: list[str] = ["oidc-validator report", ""]
-    areas = list(dict.fromkeys(f.area for f in findings))
-    for area in areas:
-        lines.append(f"[{area}]")
-        for f in sorted((f for f in findings if f.area == area), key=lambda f: _ORDER[f.severity]):
-            lines.append(f"  {f.severity.value.upper():7} {f.code}: {f.message}")
-            if f.severity != Severity.INFO and f.fix:
-                lines.append(f"          fix: {f.fix}")
-        lines.append("")
-    c = counts(findings)
-    lines.append(f"summary: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+def report_text(findings: Sequence[Finding], values: Mapping[str, Any]) -> bytes:
+    """The same report as ``oidc-validator check``, without colour: it is a file."""
+    return report.render_text(findings, values, colour=False).encode("utf-8")
 
 
 def cell(value: Any) -> str:

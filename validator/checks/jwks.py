@@ -8,11 +8,9 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from jwt.utils import base64url_decode
-
 from .. import certs
 from ..findings import Finding, Severity
-from ..jose import ALG_KEY, PRIVATE_MEMBERS, is_none_alg, is_symmetric_alg, public_key_from_jwk
+from ..jose import ALG_KEY, PRIVATE_MEMBERS, JoseError, b64url_decode, is_none_alg, is_symmetric_alg, public_key_from_jwk
 from ..model import Context
 from .base import CATALOGUE, FETCH_FIXES, jwks_keys
 from .certificates import validity_findings
@@ -220,8 +218,8 @@ def _b64_int(value: object) -> int:
     if not isinstance(value, str) or not value:
         raise ValueError("not a base64url string")
     try:
-        return int.from_bytes(base64url_decode(value), "big")
-    except (binascii.Error, ValueError):
+        return int.from_bytes(b64url_decode(value), "big")
+    except JoseError:
         raise ValueError("not base64url") from None
 
 

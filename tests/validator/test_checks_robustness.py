@@ -1,0 +1,125 @@
+"""Garbage in gives findings out: no input makes a check crash, and no finding leaks a token or its signature."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from checkkit import DISCOVERY_URL, JWKS_URL, KID, b64url, claims, codes, context, fetched, given, jwks, sign
+from hypothesis import HealthCheck, settings
+from hypothesis import given as hgiven
+from hypothesis import strategies as st
+
+from validator.checks import run_checks
+from validator.findings import Finding
+from validator.model import Fetched
+
+FETCH_KINDS = [
+    "invalid_url",
+    "connect",
+    "timeout",
+    "tls",
+    "too_many_redirects",
+    "redirect_to_http",
+    "too_large",
+    "http_status",
+    "wrong_content_type",
+    "not_json",
+]
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    max_leaves=20,
+)
+jwk_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "kty": st.sampled_from(["RSA", "EC", "OKP", "oct", "DSA", 1, None]),
+        "kid": st.one_of(st.text(max_size=5), st.integers(), st.none()),
+        "alg": st.one_of(st.sampled_from(["RS256", "ES256", "EdDSA", "HS256", "none"]), st.integers()),
+        "use": st.one_of(st.sampled_from(["sig", "enc"]), st.integers()),
+        "crv": st.one_of(st.sampled_from(["P-256", "P-384", "Ed25519", "X25519"]), st.integers()),
+        "n": st.one_of(st.text(max_size=10), st.integers()),
+        "e": st.one_of(st.sampled_from(["AQAB", "AQ", "Ag", ""]), st.integers()),
+        "x": st.one_of(st.text(max_size=10), st.integers()),
+        "y": st.text(max_size=10),
+        "x5c": st.one_of(st.lists(st.text(max_size=10), max_size=2), st.text(max_size=5), st.integers()),
+        "x5t": json_values,
+        "d": st.text(max_size=3),
+    },
+)
+
+
+def no_crash(findings: list[Finding]) -> None:
+    assert "internal_error" not in codes(findings), [f.message for f in findings if f.code == "internal_error"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hgiven(st.text(max_size=200))
+def test_any_text_as_a_token_gives_findings_not_a_crash(raw: str) -> None:
+    no_crash(run_checks(context(tokens=given(raw))))
+
+
+@settings(max_examples=100, deadline=None)
+@hgiven(st.dictionaries(st.text(max_size=6), json_values, max_size=6), st.dictionaries(st.text(max_size=6), json_values, max_size=8))
+def test_any_json_header_and_payload_give_findings_not_a_crash(header: dict[str, Any], payload: dict[str, Any]) -> None:
+    raw = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}.{b64url(b'sig')}"
+    no_crash(run_checks(context(tokens=given(raw))))
+
+
+@settings(max_examples=150, deadline=None)
+@hgiven(st.lists(jwk_like | json_values, max_size=4))
+def test_any_key_set_gives_findings_not_a_crash(keys: list[Any]) -> None:
+    no_crash(run_checks(context(jwks=jwks(*keys))))
+
+
+@settings(max_examples=80, deadline=None)
+@hgiven(json_values, json_values)
+def test_any_json_document_as_discovery_or_jwks_gives_findings_not_a_crash(discovery: Any, key_set: Any) -> None:
+    no_crash(run_checks(context(discovery=fetched(DISCOVERY_URL, discovery), jwks=fetched(JWKS_URL, key_set))))
+
+
+@pytest.mark.parametrize("kind", FETCH_KINDS)
+def test_every_fetch_failure_of_discovery_and_jwks_is_named_with_a_fix_of_its_own(kind: str) -> None:
+    ctx = context(discovery=Fetched(DISCOVERY_URL, error=kind, error_detail="detail"), jwks=Fetched(JWKS_URL, error=kind))  # type: ignore[arg-type]
+    by_code = {f.code: f for f in run_checks(ctx)}
+    for code, url in (("discovery_fetch_failed", DISCOVERY_URL), ("jwks_fetch_failed", JWKS_URL)):
+        finding = by_code[code]
+        assert finding.evidence["kind"] == kind
+        assert url in finding.message
+        assert finding.fix and "{issuer}" not in finding.fix
+
+
+def test_tls_failures_point_at_the_ca_file_flag() -> None:
+    (finding,) = [f for f in run_checks(context(discovery=Fetched(DISCOVERY_URL, error="tls"))) if f.code == "discovery_fetch_failed"]
+    assert "--ca-file" in finding.fix
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(sign(), id="a good token"),
+        pytest.param(sign(claims(exp=1)), id="an expired token"),
+        pytest.param(sign(kid="unknown"), id="an unknown kid"),
+        pytest.param(sign() + "x", id="a damaged signature"),
+    ],
+)
+def test_no_finding_carries_the_token_or_its_signature(raw: str) -> None:
+    signature = raw.split(".")[2]
+    for finding in run_checks(context(tokens=given(raw))):
+        text = json.dumps(finding.to_json(), default=str)
+        assert raw not in text
+        assert signature[:16] not in text, finding.code
+
+
+def test_private_key_material_of_a_jwk_never_reaches_a_finding() -> None:
+    from checkkit import rsa_key
+    from jwt.algorithms import RSAAlgorithm
+
+    private = {**RSAAlgorithm.to_jwk(rsa_key(), as_dict=True), "kid": KID}
+    for finding in run_checks(context(jwks=jwks(private))):
+        text = json.dumps(finding.to_json(), default=str)
+        for member in ("d", "p", "q", "dp", "dq", "qi"):
+            assert private[member] not in text

@@ -1,0 +1,47 @@
+"""The installed `oidc-validator` console script, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+from processes import cli
+
+from idp import RunningIdp
+
+AUDIENCE = "https://qualys.example/api"
+
+
+def run(*argv: str, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **(env or {})}
+    command = [cli("oidc-validator"), *argv]
+    return subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=60, env=environment, check=False)
+
+
+def test_the_console_script_checks_the_https_test_idp_with_client_credentials_and_exits_0(idp_tls_server: RunningIdp) -> None:
+    result = run(
+        "check", "--issuer", idp_tls_server.issuer, "--entity-id", idp_tls_server.issuer, "--audience", AUDIENCE,
+        "--ca-file", str(idp_tls_server.ca_file), "--client-id", "demo-client", "--client-secret-env", "OIDC_TEST_SECRET",
+        "--external-id", "demo-client", "--format", "json",
+        env={"OIDC_TEST_SECRET": "demo-secret"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ""
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert "demo-secret" not in result.stdout
+
+
+def test_the_console_script_reports_a_usage_error_in_one_line_with_exit_2() -> None:
+    result = run("check", "--token-file", "/nonexistent/token.jwt")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    expected = "oidc-validator: cannot read --token-file /nonexistent/token.jwt: No such file or directory"
+    assert result.stderr.strip().splitlines() == [expected]
+
+
+def test_the_console_script_never_prompts_when_stdin_is_not_a_terminal() -> None:
+    result = run("check", "--issuer", "https://idp.example", "--client-id", "c")
+    assert result.returncode == 2
+    assert "--client-secret-env" in result.stderr and "Traceback" not in result.stderr

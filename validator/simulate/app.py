@@ -1,0 +1,81 @@
+"""The stand-in as an ASGI app: every API path requires ``Authorization: Bearer <jwt>``."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from .config import StandInConfig
+from .decide import Decision, decide
+from .keyring import CertificateKeys, JwksKeys, Keyring
+from .responses import FAMILIES, family_of
+
+log = logging.getLogger("oidc_validator.simulate")
+
+
+def keyring_for(config: StandInConfig) -> Keyring:
+    if config.key_source == "certificates":
+        return CertificateKeys(config.certificate_jwks)
+    assert config.jwks_url is not None
+    return JwksKeys(config.jwks_url, config.fetch, min_refresh_seconds=config.jwks_min_refresh_seconds)
+
+
+def _challenge(decision: Decision) -> str:
+    # RFC 6750 section 3: the reason goes in error_description, quoted, without quotes inside.
+    return f'Bearer error="invalid_token", error_description="{decision.reason}: {decision.description.replace(chr(34), chr(39))}"'
+
+
+def _unauthorized(description: str, *, challenge: str) -> Response:
+    return JSONResponse(
+        {"error": "invalid_token", "error_description": description}, status_code=401, headers={"WWW-Authenticate": challenge}
+    )
+
+
+def create_stand_in_app(config: StandInConfig, *, keyring: Keyring | None = None, clock: Callable[[], float] = time.time) -> FastAPI:
+    app = FastAPI(title="Qualys API stand-in (oidc-onboarding)", docs_url=None, redoc_url=None, openapi_url=None)
+    keys = keyring or keyring_for(config)
+    app.state.keyring = keys
+    app.state.decisions = []  # the last decisions, for tests and the --simulate report
+
+    @app.get("/")
+    async def index() -> JSONResponse:
+        return JSONResponse({"stand_in": "Qualys API", "issuer": config.issuer, "families": [f.prefix for f in FAMILIES]})
+
+    @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+    async def api(request: Request, path: str) -> Response:
+        family = family_of(request.url.path)
+        if family is None:
+            return JSONResponse({"error": "not_found", "error_description": "not a Qualys API path"}, status_code=404)
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            log.info("%s %s -> no bearer token", request.method, request.url.path)
+            return _unauthorized("a Bearer JWT is required", challenge='Bearer realm="qualys"')
+        token = token.strip()
+        kid = _kid_of(token)
+        # The JWKS fetch blocks; keep it off the event loop.
+        keyset = await run_in_threadpool(keys.keys_for, kid) if isinstance(keys, JwksKeys) else keys.keys_for(kid)
+        decision = decide(token, keyset, config, now=int(clock()))
+        app.state.decisions = [*app.state.decisions[-99:], decision]
+        log.info("%s %s -> %s%s", request.method, request.url.path, decision.reason, f" as {decision.user}" if decision.user else "")
+        if not decision.accepted:
+            return _unauthorized(f"{decision.reason}: {decision.description}", challenge=_challenge(decision))
+        assert decision.user is not None
+        return family.handler(request.url.path, decision.user, dict(request.query_params), datetime.fromtimestamp(clock(), UTC))
+
+    return app
+
+
+def _kid_of(token: str) -> str:
+    from ..jose import JoseError, split_compact
+
+    try:
+        kid = split_compact(token).header.get("kid")
+    except JoseError:
+        return ""
+    return kid if isinstance(kid, str) else ""

@@ -1,0 +1,64 @@
+"""Where the stand-in gets verification keys: pinned certificates, or a JWKS URL it polls.
+
+The JWKS is cached and refetched only for a kid it does not know, at most once per
+``min_refresh_seconds`` (so a flood of tokens with random kids cannot make it hammer the IdP).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..fetch import FetchOptions, fetch_json
+from ..model import Fetched
+
+
+class Keyring(Protocol):
+    def keys_for(self, kid: str) -> list[Mapping[str, Any]]:
+        """The current keys; may refresh when ``kid`` is unknown."""
+        ...
+
+
+@dataclass(frozen=True)
+class CertificateKeys:
+    jwks: tuple[Mapping[str, Any], ...]
+
+    def keys_for(self, kid: str) -> list[Mapping[str, Any]]:
+        return list(self.jwks)
+
+
+@dataclass
+class JwksKeys:
+    url: str
+    options: FetchOptions = field(default_factory=FetchOptions)
+    min_refresh_seconds: float = 10.0
+    monotonic: Callable[[], float] = time.monotonic
+    fetcher: Callable[[str, FetchOptions], Fetched] = fetch_json
+    fetch_count: int = 0
+    last_error: str | None = None
+    _keys: list[Mapping[str, Any]] = field(default_factory=list)
+    _fetched_at: float | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _refresh(self) -> None:
+        fetched = self.fetcher(self.url, self.options)
+        self.fetch_count += 1
+        self._fetched_at = self.monotonic()
+        keys = fetched.json.get("keys") if fetched.ok and isinstance(fetched.json, dict) else None
+        if isinstance(keys, list):
+            self._keys = [k for k in keys if isinstance(k, dict)]
+            self.last_error = None
+        else:
+            # Keep the last good keys: a failing IdP must not lock every user out at once.
+            self.last_error = fetched.error_detail or "the JWKS is not a key set"
+
+    def keys_for(self, kid: str) -> list[Mapping[str, Any]]:
+        with self._lock:
+            known = any(k.get("kid") == kid for k in self._keys)
+            due = self._fetched_at is None or self.monotonic() - self._fetched_at >= self.min_refresh_seconds
+            if not known and due:
+                self._refresh()
+            return list(self._keys)
