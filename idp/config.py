@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 from .profiles import BY_NAME as PROFILES
@@ -19,12 +19,17 @@ from .profiles import Profile, ProfileName
 
 Algorithm = Literal["RS256", "PS256", "ES256", "EdDSA"]
 ALGORITHMS: tuple[Algorithm, ...] = ("RS256", "PS256", "ES256", "EdDSA")
-GrantType = Literal["client_credentials", "password"]
-AuthMethod = Literal["client_secret_basic", "client_secret_post"]
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+GrantType = Literal["client_credentials", "password", "authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"]
+AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+SECRET_METHODS = ("client_secret_basic", "client_secret_post")
+PkceMethod = Literal["S256", "plain"]
 
 DEFAULT_AUDIENCE = "https://qualys.example/api"
 DEFAULT_TENANT_ID = "3c5e2b1a-7d4f-4e8a-9b6c-0f1e2d3c4b5a"  # a made-up Entra tenant
-EndpointName = Literal["discovery", "jwks", "token", "userinfo"]
+EndpointName = Literal["discovery", "jwks", "token", "userinfo", "authorize", "introspect", "revoke", "end_session"]
+# Paths of the endpoints the vendor profiles do not shape, relative to the issuer's base.
+EXTRA_PATHS: dict[str, str] = {"authorize": "/authorize", "introspect": "/introspect", "revoke": "/revoke", "end_session": "/logout"}
 DEFAULT_CLIENT_ID = "demo-client"
 DEFAULT_CLIENT_SECRET = "demo-secret"  # noqa: S105 - documented test-only credential
 DEFAULT_USERNAME = "demo"
@@ -35,9 +40,26 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _absolute_uri(value: str) -> str:
+    parts = urlsplit(value)
+    if not parts.scheme or not parts.netloc or parts.fragment:
+        # RFC 6749 section 3.1.2: an absolute URI without a fragment.
+        raise ValueError(f"{value!r} must be an absolute URI without a fragment")
+    return value
+
+
+def _public_key_source(jwks: dict[str, Any] | None, public_key_pem: str | None, what: str) -> None:
+    if jwks is not None and public_key_pem is not None:
+        raise ValueError(f"give the {what}'s jwks or its public_key_pem, not both")
+    from .client_keys import check_public_keys
+
+    check_public_keys(jwks, public_key_pem)
+
+
 class ClientConfig(_Model):
     client_id: str = Field(min_length=1)
-    client_secret: str = Field(min_length=1)
+    # Required by the client_secret_* methods; a public client (method "none") has none.
+    client_secret: str | None = Field(default=None, min_length=1)
     grant_types: tuple[GrantType, ...] = ("client_credentials", "password")
     token_endpoint_auth_methods: tuple[AuthMethod, ...] = (
         "client_secret_basic",
@@ -48,6 +70,46 @@ class ClientConfig(_Model):
     claims: dict[str, Any] = Field(default_factory=dict)
     # Token scenarios (see idp/scenarios.py) played only for this client's tokens.
     scenarios: tuple[str, ...] = ()
+    # Authorization code flow: exact-match redirect URIs (RFC 6749 section 3.1.2.2).
+    redirect_uris: tuple[str, ...] = ()
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    require_pkce: bool = True
+    pkce_methods: tuple[PkceMethod, ...] = ("S256",)
+    # Refresh token rotation: each use returns a new refresh token and invalidates the old one.
+    rotate_refresh_tokens: bool = True
+    # private_key_jwt (RFC 7523 section 2.2): the client's public keys, as a JWKS or one PEM.
+    jwks: dict[str, Any] | None = None
+    public_key_pem: str | None = None
+
+    @field_validator("redirect_uris", "post_logout_redirect_uris")
+    @classmethod
+    def _absolute_uris(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_absolute_uri(v) for v in value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ClientConfig:
+        methods = set(self.token_endpoint_auth_methods)
+        if "none" in methods and len(methods) > 1:
+            raise ValueError("a public client (method 'none') has no other authentication method")
+        if methods & set(SECRET_METHODS) and self.client_secret is None:
+            raise ValueError("client_secret is required by client_secret_basic/client_secret_post")
+        if "private_key_jwt" in methods:
+            if self.jwks is None and self.public_key_pem is None:
+                raise ValueError("private_key_jwt needs the client's jwks or public_key_pem")
+            _public_key_source(self.jwks, self.public_key_pem, "client")
+        if "authorization_code" in self.grant_types and not self.redirect_uris:
+            raise ValueError("the authorization_code grant needs redirect_uris")
+        if "none" in methods and not self.require_pkce:
+            raise ValueError("a public client must use PKCE (RFC 9700 section 2.1.1)")
+        if not self.pkce_methods:
+            raise ValueError("pkce_methods must not be empty")
+        if not methods:
+            raise ValueError("token_endpoint_auth_methods must not be empty")
+        return self
+
+    @property
+    def is_public(self) -> bool:
+        return "none" in self.token_endpoint_auth_methods
 
     @field_validator("scenarios")
     @classmethod
@@ -74,6 +136,23 @@ class UserConfig(_Model):
         return self.sub if self.sub is not None else self.username
 
 
+class TrustedIssuerConfig(_Model):
+    """An assertion issuer for the jwt-bearer grant (RFC 7523 section 2.1), with its public keys."""
+
+    issuer: str = Field(min_length=1)
+    # The client the issued tokens are for (it must allow the jwt-bearer grant).
+    client_id: str = Field(min_length=1)
+    jwks: dict[str, Any] | None = None
+    public_key_pem: str | None = None
+
+    @model_validator(mode="after")
+    def _has_keys(self) -> TrustedIssuerConfig:
+        if self.jwks is None and self.public_key_pem is None:
+            raise ValueError("a trusted issuer needs jwks or public_key_pem")
+        _public_key_source(self.jwks, self.public_key_pem, "trusted issuer")
+        return self
+
+
 def default_clients() -> tuple[ClientConfig, ...]:
     return (ClientConfig(client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET),)
 
@@ -93,16 +172,10 @@ def default_users() -> tuple[UserConfig, ...]:
     )
 
 
-class IdpConfig(_Model):
-    issuer: str
-    keys_dir: Path
+class _IssuerFields(_Model):
+    """What each issuer of a server has of its own (see IssuerConfig)."""
+
     alg: Algorithm = "RS256"
-    access_token_ttl_seconds: int = Field(default=3600, gt=0)
-    id_token_ttl_seconds: int = Field(default=3600, gt=0)
-    cert_validity_days: int = Field(default=365, gt=0)
-    max_body_bytes: int = Field(default=64 * 1024, gt=0)
-    clock_fixed: datetime | None = None
-    clock_offset_seconds: int = 0
     # Misconfiguration scenarios played for everyone (names from idp/scenarios.py).
     scenarios: tuple[str, ...] = ()
     # Vendor shape (idp/profiles.py): issuer form, endpoint paths, JWKS and claims.
@@ -111,16 +184,9 @@ class IdpConfig(_Model):
     realm: str = "qualys"
     clients: tuple[ClientConfig, ...] = Field(default_factory=default_clients)
     users: tuple[UserConfig, ...] = Field(default_factory=default_users)
-
-    @field_validator("issuer")
-    @classmethod
-    def _issuer_is_absolute_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("issuer must be an absolute http(s) URL")
-        if parts.query or parts.fragment:
-            raise ValueError("issuer must not have a query or fragment (OpenID Discovery 1.0 section 3)")
-        return value
+    trusted_issuers: tuple[TrustedIssuerConfig, ...] = ()
+    # Who is logged in without a login page when the request names nobody (headless tests).
+    default_login_user: str | None = None
 
     @field_validator("scenarios")
     @classmethod
@@ -148,6 +214,71 @@ class IdpConfig(_Model):
             raise ValueError("usernames must be unique")
         return value
 
+    @model_validator(mode="after")
+    def _trusted_issuers_name_clients(self) -> _IssuerFields:
+        for trusted in self.trusted_issuers:
+            client = next((c for c in self.clients if c.client_id == trusted.client_id), None)
+            if client is None or JWT_BEARER_GRANT not in client.grant_types:
+                raise ValueError(f"trusted issuer {trusted.issuer!r} names client {trusted.client_id!r}, which must allow {JWT_BEARER_GRANT}")
+        return self
+
+
+class IssuerConfig(_IssuerFields):
+    """One more issuer on the same server, under ``{issuer}/{id}`` with keys in ``{keys_dir}/{id}``."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_ISSUER_IDS:
+            raise ValueError(f"issuer id {value!r} is reserved")
+        return value
+
+
+RESERVED_ISSUER_IDS = frozenset({"tls", "_admin", ".well-known", "jwks", "token", "userinfo", "authorize", "introspect", "revoke", "logout"})
+
+
+class IdpConfig(_IssuerFields):
+    issuer: str
+    keys_dir: Path
+    access_token_ttl_seconds: int = Field(default=3600, gt=0)
+    id_token_ttl_seconds: int = Field(default=3600, gt=0)
+    refresh_token_ttl_seconds: int = Field(default=86400, gt=0)
+    authorization_code_ttl_seconds: int = Field(default=60, gt=0)
+    login_session_ttl_seconds: int = Field(default=3600, gt=0)
+    cert_validity_days: int = Field(default=365, gt=0)
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    # Cap of each in-memory store (codes, refresh tokens, sessions, revocations): memory stays bounded.
+    max_stored_items: int = Field(default=10_000, gt=0)
+    clock_fixed: datetime | None = None
+    clock_offset_seconds: int = 0
+    introspection_enabled: bool = True
+    revocation_enabled: bool = True
+    # None: the origins of every configured client's redirect URIs; () allows no cross-origin call.
+    cors_allowed_origins: tuple[str, ...] | None = None
+    # The run-time control API (idp/admin.py), loopback only.
+    admin_enabled: bool = False
+    issuers: tuple[IssuerConfig, ...] = ()
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_is_absolute_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("issuer must be an absolute http(s) URL")
+        if parts.query or parts.fragment:
+            raise ValueError("issuer must not have a query or fragment (OpenID Discovery 1.0 section 3)")
+        return value
+
+    @field_validator("issuers")
+    @classmethod
+    def _unique_issuer_ids(cls, value: tuple[IssuerConfig, ...]) -> tuple[IssuerConfig, ...]:
+        ids = [i.id for i in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("issuer ids must be unique")
+        return value
+
     @property
     def vendor(self) -> Profile:
         return PROFILES[self.profile]
@@ -157,6 +288,8 @@ class IdpConfig(_Model):
         if name == "discovery":
             return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
         base = self.vendor.base_of(self.issuer)
+        if name in EXTRA_PATHS:
+            return base + EXTRA_PATHS[name]
         return base + {"jwks": self.vendor.jwks_path, "token": self.vendor.token_path, "userinfo": self.vendor.userinfo_path}[name]
 
     def endpoint_path(self, name: EndpointName) -> str:
@@ -171,6 +304,20 @@ class IdpConfig(_Model):
 
     def is_default_demo(self) -> bool:
         return self.clients == default_clients() and self.users == default_users()
+
+    def grant_enabled(self, grant: str) -> bool:
+        return any(grant in c.grant_types for c in self.clients)
+
+    def issuer_configs(self) -> tuple[IdpConfig, ...]:
+        """This issuer, then one config per ``[[issuers]]`` table (the server-wide fields are shared)."""
+        derived = []
+        for extra in self.issuers:
+            fields = extra.model_dump(exclude={"id"})
+            base = self.issuer.rstrip("/") + "/" + extra.id
+            issuer = PROFILES[extra.profile].issuer_for(base, tenant_id=extra.tenant_id, realm=extra.realm)
+            own = {k: getattr(extra, k) for k in fields}
+            derived.append(self.model_copy(update={**own, "issuer": issuer, "keys_dir": self.keys_dir / extra.id, "issuers": ()}))
+        return (self, *derived)
 
 
 def _one_line(error: ValidationError) -> str:

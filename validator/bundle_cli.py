@@ -53,6 +53,8 @@ def add_bundle_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_verify_bundle_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("bundle", metavar="FILE.zip", type=Path, help="the onboarding package to verify")
+    parser.add_argument("--now", metavar="ISO-TIME", help="judge certificates and tokens as of this time (default: the system clock)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
 
 
 def default_output(ctx: Context) -> Path:

@@ -14,7 +14,9 @@ from typing import NoReturn, TextIO
 
 from . import __version__
 from .errors import UsageError, ValidatorError
+from .findings import Finding, Severity
 from .inputs import Environment, add_input_arguments, given_tokens, resolve
+from .model import Context
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 PROG = "oidc-validator"
@@ -33,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     check = commands.add_parser("check", help="check the onboarding request against the IdP and sample tokens")
-    add_input_arguments(check)
+    add_input_arguments(check)  # a bundle command takes exactly these inputs too, then calls checked()
     check.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
 
     inspect = commands.add_parser("inspect", help="decode and explain a token without verifying it")
@@ -44,23 +46,29 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--now", metavar="ISO-TIME", help="explain times relative to this instant (default: the system clock)")
     inspect.add_argument("--format", choices=("text", "json"), default="text")
 
-    commands.add_parser("catalogue", help="print every check (code, severity, meaning, fix) as Markdown")
+    commands.add_parser("catalogue", help="print every check (code, severity, meaning, fix) as Markdown (docs/checks.md)")
     return parser
 
 
-def _run_check(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
+def checked(args: argparse.Namespace, env: Environment) -> tuple[Context, list[Finding]]:
+    """The check pipeline: flags -> inputs -> observations -> findings. A ``bundle`` command reuses it unchanged."""
+    from . import observe
     from .checks import run_checks
-    from .observe import context
+
+    ctx = observe.context(resolve(args, env))
+    return ctx, list(run_checks(ctx))
+
+
+def _run_check(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
     from .report import onboarding_values, render_json, render_text, use_colour
 
-    ctx = context(resolve(args, env))
-    findings = list(run_checks(ctx))
+    ctx, findings = checked(args, env)
     values = onboarding_values(ctx)
     if args.format == "json":
         out.write(render_json(findings, values) + "\n")
     else:
         out.write(render_text(findings, values, colour=use_colour(out)))
-    return EXIT_OK if all(f.severity != "error" for f in findings) else EXIT_FINDINGS
+    return EXIT_OK if all(f.severity is not Severity.ERROR for f in findings) else EXIT_FINDINGS
 
 
 def _run_inspect(args: argparse.Namespace, env: Environment, out: TextIO) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import socket
 import ssl
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -103,14 +105,19 @@ def _check_url(url: str) -> httpx.URL:
 def _classify(exc: httpx.HTTPError) -> _Failed:
     if isinstance(exc, httpx.TimeoutException):
         return _Failed("timeout", f"timed out ({type(exc).__name__})")
+    reason = str(exc) or type(exc).__name__
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ssl.SSLError):
             return _Failed("tls", f"TLS failed: {one_line(str(cause))}")
+        if isinstance(cause, OSError) and cause.strerror:
+            # "Connection refused" says more than httpx's "All connection attempts failed".
+            errno = None if isinstance(cause, socket.gaierror) else cause.errno
+            reason = os.strerror(errno) if isinstance(errno, int) and errno > 0 else cause.strerror
         cause = cause.__cause__ or cause.__context__
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return _Failed("invalid_url", one_line(str(exc)))
-    return _Failed("connect", f"could not connect: {one_line(str(exc)) or type(exc).__name__}")
+    return _Failed("connect", f"could not connect: {one_line(reason)}")
 
 
 @dataclass

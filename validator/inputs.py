@@ -130,12 +130,12 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     grant.add_argument("--scope", help="scope of the password grant (default: 'openid profile')")
     net = parser.add_argument_group("network")
     net.add_argument("--ca-file", metavar="FILE", help="trust this CA (PEM) too, for private CAs")
-    net.add_argument("--connect-timeout-seconds", type=float, help=f"default {DEFAULTS.connect_timeout_seconds:g}")
+    net.add_argument("--connect-timeout-seconds", type=float, metavar="SECONDS", help=f"default {DEFAULTS.connect_timeout_seconds:g}")
     net.add_argument(
-        "--total-timeout-seconds", type=float, help=f"per fetch, redirects included; default {DEFAULTS.total_timeout_seconds:g}",
+        "--total-timeout-seconds", type=float, metavar="SECONDS", help=f"per fetch, redirects included; default {DEFAULTS.total_timeout_seconds:g}",
     )
-    net.add_argument("--max-body-bytes", type=int, help=f"default {DEFAULTS.max_body_bytes}")
-    net.add_argument("--max-redirects", type=int, help=f"default {DEFAULTS.max_redirects}")
+    net.add_argument("--max-body-bytes", type=int, metavar="BYTES", help=f"default {DEFAULTS.max_body_bytes}")
+    net.add_argument("--max-redirects", type=int, metavar="N", help=f"default {DEFAULTS.max_redirects}")
     parser.add_argument("--now", metavar="ISO-TIME", help="check as of this time (default: the system clock)")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import ssl
 import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -36,9 +37,13 @@ def fetched(url: str, body: Any) -> Fetched:
     return Fetched(url=url, final_url=url, status=200, content_type="application/json", json=body)
 
 
+def _verify(server: RunningIdp) -> Any:
+    return ssl.create_default_context(cafile=str(server.ca_file)) if server.ca_file is not None else True
+
+
 def password_grant(server: RunningIdp) -> dict[str, Any]:
     data = {"grant_type": "password", "username": USER[0], "password": USER[1], "scope": "openid profile"}
-    response = httpx.post(server.token_endpoint, data=data, auth=CLIENT, timeout=TIMEOUT)
+    response = httpx.post(server.token_endpoint, data=data, auth=CLIENT, timeout=TIMEOUT, verify=_verify(server))
     response.raise_for_status()
     body: dict[str, Any] = response.json()
     return body
@@ -46,8 +51,8 @@ def password_grant(server: RunningIdp) -> dict[str, Any]:
 
 def idp_context(server: RunningIdp, *, now: datetime, **inputs: Any) -> Context:
     """What the I/O layer would observe: discovery, the JWKS, and the tokens of a password grant."""
-    discovery = httpx.get(server.discovery_url, timeout=TIMEOUT).json()
-    jwks = httpx.get(discovery["jwks_uri"], timeout=TIMEOUT).json()
+    discovery = httpx.get(server.discovery_url, timeout=TIMEOUT, verify=_verify(server)).json()
+    jwks = httpx.get(discovery["jwks_uri"], timeout=TIMEOUT, verify=_verify(server)).json()
     grant = password_grant(server)
     fields: dict[str, Any] = {
         "idp_name": "Test IdP",

@@ -9,7 +9,20 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from bundlekit import AUDIENCE, EXTERNAL_ID, T0, idp_context, jwks_of, unzip
+from bundlekit import (
+    AUDIENCE,
+    EXTERNAL_ID,
+    T0,
+    certificate,
+    crafted_claims,
+    crafted_context,
+    idp_context,
+    jwk_for,
+    jwks_of,
+    rsa_key,
+    sign,
+    unzip,
+)
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
@@ -186,3 +199,14 @@ def test_sha256sums_covers_every_other_file_sorted(ctx: Context) -> None:
     expected = [f"{hashlib.sha256(files[n]).hexdigest()}  {n}" for n in sorted(files) if n != "SHA256SUMS"]
     assert lines == expected
     assert list(files) == sorted(files)
+
+
+def test_claims_holding_backticks_or_pipes_cannot_break_out_of_request_md(server: RunningIdp) -> None:
+    ctx = idp_context(server, now=NOW, idp_name="a | b", external_id="x`y")
+    key = rsa_key()
+    token = sign(key, "k1", {**crafted_claims(exp=NOW + timedelta(hours=1)), "note": "```\n# injected"})
+    crafted = crafted_context({"keys": [jwk_for(key, "k1", certificate(key))]}, tokens=(token,), idp_name="a | b")
+    request = build_contents(crafted, [])["REQUEST.md"].decode()
+    assert "| IdP name | `a \\| b` |" in request
+    assert "\n````json\n" in request  # a fence longer than the claim's backtick run
+    assert "| External ID | `x'y` |" in build_contents(ctx, [])["REQUEST.md"].decode()

@@ -31,19 +31,25 @@ def test_a_rotated_idp_defaults_to_the_jwks_url_and_can_still_send_both_certific
         ctx = idp_context(server, now=T0 + timedelta(minutes=5))
     doc = _doc(build_contents(ctx, []))
     assert doc["key_source"] == "jwks_url"
-    assert doc["key_source_reason"].startswith("the JWKS publishes 2 keys")
+    assert doc["key_source_reason"].startswith("signs of key rotation (the JWKS publishes 2 signing keys")
     pinned = _doc(build_contents(ctx, [], BundleOptions(key_source="certificates")))
     kids = [c["kid"] for c in pinned["certificates"]]
     assert kids == [k["kid"] for k in jwks_of(ctx)["keys"]] and new.kid in kids
     assert all(c["use_for_oidc"] for c in pinned["certificates"])
 
 
-def test_a_certificate_expiring_within_30_days_means_the_key_will_rotate_so_the_jwks_url() -> None:
+def test_a_certificate_near_expiry_means_the_key_will_rotate_so_the_jwks_url() -> None:
     key = rsa_key()
     ctx = crafted_context({"keys": [jwk_for(key, "k1", certificate(key, not_before=T0 - timedelta(days=355), days=365))]})
     name, reason = default_key_source(ctx)
     assert name == "jwks_url"
-    assert "kid k1 is expiring" in reason
+    assert "a certificate expires within 90 days" in reason
+
+
+def test_an_expired_certificate_is_not_pinned_by_default() -> None:
+    key = rsa_key()
+    ctx = crafted_context({"keys": [jwk_for(key, "k1", certificate(key, not_before=T0 - timedelta(days=400), days=365))]})
+    assert default_key_source(ctx) == ("jwks_url", "the certificate of kid k1 is expired: send the JWKS URL")
 
 
 def test_one_stable_key_with_a_valid_certificate_defaults_to_certificates() -> None:

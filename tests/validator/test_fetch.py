@@ -45,6 +45,7 @@ def test_plain_http_on_loopback_is_fetched_for_the_self_check(idp_server: Runnin
 def test_a_refused_connection_is_a_connect_error(refused_url: str) -> None:
     fetched, seconds = timed(refused_url, SHORT)
     assert fetched.error == "connect" and fetched.status is None
+    assert fetched.error_detail == "could not connect: Connection refused"
     assert seconds < 2
 
 

@@ -72,7 +72,7 @@ async def test_the_stand_in_rejects_with_401_naming_the_reason(idp: RunningIdp, 
 @pytest.mark.anyio
 async def test_a_tampered_token_is_a_bad_signature(idp: RunningIdp, tmp_path: Path) -> None:
     config = load_bundle(_bundle(idp, tmp_path, "certificates"), USERS, now=datetime.now(UTC))
-    header, payload, signature = idp.issue(sub=EXTERNAL_ID).split(".")
+    header, _payload, signature = idp.issue(sub=EXTERNAL_ID).split(".")
     forged = idp.issue(sub="root@example.com").split(".")[1]
     response = await _get(config, f"{header}.{forged}.{signature}")
     assert response.status_code == 401 and "bad_signature" in response.headers["www-authenticate"]

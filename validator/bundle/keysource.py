@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from cryptography import x509
 
-from ..certs import EXPIRY_WARNING, load_der, same_public_key, validity
+from ..certs import load_der, same_public_key, validity
+from ..checks.keysource import rotation_signs
 from ..model import Context
 from .errors import BundleError
 from .material import jwks_key_list
@@ -120,9 +121,12 @@ def certificate_candidates(ctx: Context) -> list[Candidate]:
 
 
 def default_key_source(ctx: Context) -> tuple[KeySourceName, str]:
-    """The brief's rule: the JWKS URL when keys rotate or there are several, certificates otherwise."""
+    """The brief's rule: the JWKS URL when keys rotate or there are several, certificates otherwise.
+
+    "Keys rotate" is judged by the same ``rotation_signs`` the key-source check reports, so the
+    check's advice and the bundle's default never disagree.
+    """
     url = jwks_url_of(ctx)
-    keys = jwks_key_list(fetched_jwks(ctx))
     has_files = any(f.der_certificates for f in ctx.observations.certificates)
     if url is None:
         if has_files:
@@ -131,22 +135,16 @@ def default_key_source(ctx: Context) -> tuple[KeySourceName, str]:
             "there is no signing key material to send: give the JWKS URL (--jwks-url, or an issuer with discovery) or --cert files",
             code="no_key_material",
         )
-    if len(keys) > 1:
-        return (
-            "jwks_url",
-            f"the JWKS publishes {len(keys)} keys (several keys or a rotation in progress): Qualys polls the URL and follows rotation",
-        )
+    signs = rotation_signs(ctx)
+    if signs:
+        return "jwks_url", "signs of key rotation (" + "; ".join(signs) + "): Qualys polls the JWKS URL and follows rotation"
     candidates = certificate_candidates(ctx)
     if not candidates:
         return "jwks_url", "the JWKS publishes no certificate (x5c), so only the JWKS URL can be sent"
     for candidate in candidates:
         state = validity(candidate.certificate, ctx.now)
-        if state in ("expiring", "expired"):
-            days = EXPIRY_WARNING.days
-            return (
-                "jwks_url",
-                f"the certificate of kid {candidate.kid} is {state} (within {days} days): the key will rotate, so send the JWKS URL",
-            )
+        if state != "valid":
+            return "jwks_url", f"the certificate of kid {candidate.kid} is {state.replace('_', ' ')}: send the JWKS URL"
     if len(candidates) > 1:
         return "jwks_url", f"{len(candidates)} certificates are in use: send the JWKS URL so rotation needs no new ticket"
     return "certificates", "one stable signing key with a valid certificate: its certificate can be pinned"

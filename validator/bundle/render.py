@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -37,6 +38,12 @@ def cell(value: Any) -> str:
         value = ", ".join(str(v) for v in value)
     text = " ".join(str(value).split())
     return "`" + text.replace("`", "'").replace("|", "\\|") + "`"
+
+
+def fence(text: str) -> str:
+    """A code fence longer than any backtick run in the text: claims are the IdP's data and must not end the block."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _mapping_text(doc: Mapping[str, Any]) -> str:
@@ -107,15 +114,16 @@ def request_markdown(doc: Mapping[str, Any], findings: Sequence[Finding], files:
         out += [f"The {' and '.join(derived)} were read from the sample token's claims (`iss`, `aud`).", ""]
     out += [f"Key source: {doc['key_source_reason']}.", "", "## Signing keys", "", *_key_lines(doc), ""]
     if sample is not None:
+        decoded = json.dumps({"header": sample["header"], "claims": sample["claims"]}, indent=2, ensure_ascii=False)
         out += [
             "## Sample token (decoded; the signature is withheld)",
             "",
             f"Kind: {sample['kind']}; expired at generation time: {'yes' if sample['expired'] else 'no'}."
             + (f" The whole (expired) token is in `{sample['included_file']}`." if sample.get("included_file") else ""),
             "",
-            "```json",
-            json.dumps({"header": sample["header"], "claims": sample["claims"]}, indent=2, ensure_ascii=False),
-            "```",
+            fence(decoded) + "json",
+            decoded,
+            fence(decoded),
             "",
         ]
     c = counts(findings)

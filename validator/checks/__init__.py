@@ -56,7 +56,7 @@ def run_checks(ctx: Context, checks: Iterable[Callable[[Context], Iterable[Findi
     """Run every check and collect every finding, in CHECKS order; a check that crashes becomes an internal_error finding."""
     findings: list[Finding] = []
     for check in checks:
-        name = getattr(check, "__qualname__", repr(check))
+        name = f"{getattr(check, '__module__', '?')}.{getattr(check, '__qualname__', repr(check))}"
         try:
             findings.extend(check(ctx))
         except Exception as exc:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..findings import Finding, Severity
 from ..model import Context
-from .base import CATALOGUE, parsed_tokens, short, split_url, token_issuers, token_label, url_kind
+from .base import CATALOGUE, effective_issuer, parsed_tokens, short, split_url, token_issuers, token_label, url_kind
 
 AREA = "issuer"
 
@@ -163,7 +163,8 @@ def check_issuer_form(ctx: Context) -> Iterator[Finding]:
 
 def check_discovery_issuer(ctx: Context) -> Iterator[Finding]:
     """OpenID Connect Discovery section 4.3: the document's issuer MUST be identical to the issuer it was fetched for."""
-    issuer, fetched = ctx.inputs.issuer, ctx.observations.discovery
+    # Without --issuer, discovery was found from the token's iss, so that is the value it must repeat.
+    issuer, fetched = effective_issuer(ctx), ctx.observations.discovery
     if not issuer or fetched is None or not fetched.ok or not isinstance(fetched.json, dict):
         return
     actual = fetched.json.get("issuer")

@@ -1,0 +1,88 @@
+"""End to end with the real check pipeline: flags -> resolve -> observe -> run_checks -> bundle -> verify-bundle."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from bundlekit import AUDIENCE, EXTERNAL_ID, T0, idp_context, unzip
+
+from idp import Clock, RunningIdp, running
+from validator.bundle import verify_bundle
+from validator.bundle.sample import signature_segment
+from validator.bundle_cli import add_bundle_arguments, run_bundle
+from validator.checks import run_checks
+from validator.findings import Severity
+from validator.inputs import Environment, add_input_arguments, resolve
+from validator.observe import context
+from validator.obtain import secret_forms
+
+NOW = T0 + timedelta(minutes=5)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningIdp]:
+    with running(clock=Clock(fixed=T0), tls=True) as idp:
+        yield idp
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser()
+    add_input_arguments(parser)
+    add_bundle_arguments(parser)
+    return parser
+
+
+def test_a_clean_idp_checked_by_the_real_pipeline_bundles_verifies_and_leaks_nothing(server: RunningIdp, tmp_path: Path) -> None:
+    target = tmp_path / "bundle.zip"
+    args = _parser().parse_args(
+        [
+            *("--idp-name", "Test IdP", "--issuer", server.issuer, "--entity-id", "urn:example:test-idp"),
+            *("--audience", AUDIENCE, "--audience", "demo-client", "--external-id", EXTERNAL_ID),
+            *("--client-id", "demo-client", "--client-secret-env", "SECRET", "--username", "demo", "--password-env", "PASSWORD"),
+            *("--ca-file", str(server.ca_file), "--now", NOW.isoformat(), "-o", str(target)),
+        ]
+    )
+    config = resolve(args, Environment(environ={"SECRET": "demo-secret", "PASSWORD": "demo-password"}))
+    assert config.grant is not None
+    ctx = context(config)
+    findings = run_checks(ctx)
+    assert [f.code for f in findings if f.severity == Severity.ERROR] == []
+
+    out, err = io.StringIO(), io.StringIO()
+    assert run_bundle(ctx, findings, args, forbidden=secret_forms(config.grant), out=out, err=err) == 0, err.getvalue()
+    assert out.getvalue() == f"{target}\n"
+
+    files = unzip(target)
+    assert {f["code"] for f in json.loads(files["report.json"])["findings"]} == {f.code for f in findings}
+    signatures = [signature_segment(t.raw) for t in ctx.inputs.tokens]
+    assert len(signatures) == 2
+    for name, data in files.items():
+        for needle in (b"demo-secret", b"demo-password", b"PRIVATE KEY", *(s.encode() for s in signatures)):
+            assert needle not in data, f"{needle[:12]!r} in {name}"
+
+    verdict = verify_bundle(target, now=NOW)
+    assert [f.code for f in verdict if f.severity != Severity.INFO] == []
+
+
+def test_errors_from_the_checks_block_the_bundle_unless_allowed_and_then_open_the_request(server: RunningIdp, tmp_path: Path) -> None:
+    ctx = idp_context(server, now=NOW, entity_id="urn:example:test-idp")  # its ID token's aud is the client, not Qualys
+    findings = run_checks(ctx)
+    errors = [f.code for f in findings if f.severity == Severity.ERROR]
+    assert errors == ["token_aud_mismatch"]
+    target = tmp_path / "bundle.zip"
+    args = _parser().parse_args(["-o", str(target)])
+    assert run_bundle(ctx, findings, args, out=io.StringIO(), err=io.StringIO()) == 1
+    assert not target.exists()
+
+    args = _parser().parse_args(["-o", str(target), "--allow-errors"])
+    assert run_bundle(ctx, findings, args, out=io.StringIO(), err=io.StringIO()) == 0
+    request = unzip(target)["REQUEST.md"].decode()
+    assert request.startswith("> **Validation errors remain (1).**")
+    assert "> - `token_aud_mismatch`:" in request
+    assert [f.code for f in verify_bundle(target, now=NOW) if f.severity != Severity.INFO] == ["bundle_errors_remain"]
