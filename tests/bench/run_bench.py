@@ -1,0 +1,252 @@
+"""``make bench``: every figure measured in this one run, each beside its limit and the ratio.
+
+Load comes from wrk (Debian's package, installed by the bench target), never from a hand-written
+client. Servers run on 127.0.0.1 only; every load phase is bounded in time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import selectors
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+DURATION = os.environ.get("BENCH_SECONDS", "8")
+SOAK_SECONDS = int(os.environ.get("BENCH_SOAK_SECONDS", "60"))
+CONCURRENCY = 32
+BASIC = "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="  # demo-client:demo-secret, the documented test-only client
+ROWS: list[tuple[str, str, str, str]] = []
+
+
+def row(what: str, figure: str, limit: str = "", ratio: str = "") -> None:
+    ROWS.append((what, figure, limit, ratio))
+    print(f"  {what:<58} {figure:>16}  {limit:>18}  {ratio}", flush=True)
+
+
+# -- the limit: the crypto library's raw rates ----------------------------------------------------
+def rate(fn: Callable[[], object], seconds: float = 2.0) -> float:
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        fn()
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+def raw_rates() -> dict[str, tuple[float, float]]:
+    data = b"x" * 300
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    ed_key = ed25519.Ed25519PrivateKey.generate()
+    rsa_sig = rsa_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    ec_sig = ec_key.sign(data, ec.ECDSA(hashes.SHA256()))
+    ed_sig = ed_key.sign(data)
+    return {
+        "RS256": (
+            rate(lambda: rsa_key.sign(data, padding.PKCS1v15(), hashes.SHA256())),
+            rate(lambda: rsa_key.public_key().verify(rsa_sig, data, padding.PKCS1v15(), hashes.SHA256())),
+        ),
+        "ES256": (
+            rate(lambda: ec_key.sign(data, ec.ECDSA(hashes.SHA256()))),
+            rate(lambda: ec_key.public_key().verify(ec_sig, data, ec.ECDSA(hashes.SHA256()))),
+        ),
+        "EdDSA": (rate(lambda: ed_key.sign(data)), rate(lambda: ed_key.public_key().verify(ed_sig, data))),
+    }
+
+
+# -- servers ----------------------------------------------------------------------------------------
+@contextmanager
+def process(args: list[str]) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any], float]]:
+    """Start a server that prints a JSON ready line; yield it, its event and the seconds to ready."""
+    started = time.perf_counter()
+    errors = tempfile.TemporaryFile("w+")
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True)
+    try:
+        assert proc.stdout is not None
+        selector = selectors.DefaultSelector()
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        line = proc.stdout.readline() if selector.select(timeout=60) else ""
+        if not line.strip():
+            errors.seek(0)
+            raise RuntimeError(f"{' '.join(args[:2])} did not become ready: {errors.read()[-2000:]}")
+        event = json.loads(line)
+        yield proc, event, time.perf_counter() - started
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, *, script: str | None = None, seconds: str = DURATION) -> Load:
+    args = ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script or "")
+    try:
+        out = subprocess.run([*args, "-s", lua.name, url], capture_output=True, text=True, timeout=int(seconds) + 60, check=True).stdout
+    finally:
+        os.unlink(lua.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(g) for g in socket_errors.groups()) if socket_errors else 0)
+    return Load(rps, p50, p99, errors)
+
+
+TOKEN_SCRIPT = f"""
+wrk.method = "POST"
+wrk.body = "grant_type=client_credentials"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Authorization"] = "{BASIC}"
+"""
+
+
+def rss_kb(pid: int) -> tuple[int, int]:
+    """(current, peak) resident set of a process and its children, in KiB."""
+    pids = [pid, *map(int, subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split())]
+    now = peak = 0
+    for p in pids:
+        status = Path(f"/proc/{p}/status").read_text()
+        now += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+        peak += int(re.search(r"VmHWM:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    return now, peak
+
+
+def idp_args(keys_dir: Path, *extra: str) -> list[str]:
+    return [str(BIN / "oidc-idp"), "serve", "--port", "0", "--keys-dir", str(keys_dir), *extra]
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("make bench: wrk is missing (the bench target installs Debian's wrk)", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="oidc-bench-"))
+    print(f"oidc-onboarding benchmark (wrk, {CONCURRENCY} connections, {DURATION} s per phase, 2 cores)\n")
+    print(f"  {'measure':<58} {'figure':>16}  {'limit / target':>18}  ratio")
+
+    raw = raw_rates()
+    for alg, (sign, verify) in raw.items():
+        row(f"raw {alg} sign (cryptography, 1 core)", f"{sign:,.0f}/s", "the limit")
+        row(f"raw {alg} verify (cryptography, 1 core)", f"{verify:,.0f}/s", "the limit")
+
+    for alg in ("RS256", "ES256"):
+        for workers in (1, 2):
+            with process(idp_args(work / f"keys-{alg}", "--alg", alg, "--workers", str(workers))) as (_, ready, _):
+                load = wrk(ready["token_endpoint"], script=TOKEN_SCRIPT)
+            ratio = load.rps / (raw[alg][0] * workers)
+            target = " (target >= 70 %)" if alg == "RS256" else ""
+            row(f"token endpoint {alg}, {workers} worker(s): tokens/s", f"{load.rps:,.0f}/s", f"raw x{workers}: {raw[alg][0] * workers:,.0f}/s", f"{ratio:.0%}{target}")
+            row(f"token endpoint {alg}, {workers} worker(s): p50 / p99", f"{load.p50_ms:.1f} / {load.p99_ms:.1f} ms", "", f"errors: {load.errors}")
+
+    with process(idp_args(work / "keys-RS256")) as (_, ready, _):
+        jwks = wrk(ready["jwks_uri"])
+        discovery = wrk(ready["issuer"] + "/.well-known/openid-configuration")
+    row("JWKS requests/s (1 worker)", f"{jwks.rps:,.0f}/s", "", f"errors: {jwks.errors}")
+    row("discovery requests/s (1 worker)", f"{discovery.rps:,.0f}/s", "", f"errors: {discovery.errors}")
+
+    starts = []
+    for n in range(5):
+        with process(idp_args(work / "keys-RS256")) as (_, ready, _):
+            pass
+    for n in range(5):
+        started = time.perf_counter()
+        with process(idp_args(work / "keys-RS256")) as (_, ready, _):
+            httpx.get(ready["jwks_uri"], timeout=10).raise_for_status()
+            starts.append(time.perf_counter() - started)
+    cold = statistics.median(starts)
+    row("IdP cold start: process start to first JWKS answer (median of 5)", f"{cold * 1000:.0f} ms", "<= 1000 ms", f"{cold / 1.0:.0%}")
+
+    code = "import time; t=time.perf_counter(); from idp import running; from idp.pytest_plugin import FIXTURE_KEYS\n" \
+        "with running(seed_keys=FIXTURE_KEYS) as s: pass\n" \
+        "t0=time.perf_counter()\nwith running(seed_keys=FIXTURE_KEYS) as s: t1=time.perf_counter()\nprint(t1-t0)"
+    fixture = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout)
+    row("pytest fixture start (in-process, pre-generated keys)", f"{fixture * 1000:.0f} ms", "<= 150 ms", f"{fixture / 0.150:.0%}")
+
+    helps = []
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run([str(BIN / "oidc-validator"), "--help"], capture_output=True, timeout=60, check=True)
+        helps.append(time.perf_counter() - started)
+    help_time = statistics.median(helps)
+    row("oidc-validator --help (median of 5)", f"{help_time * 1000:.0f} ms", "<= 200 ms", f"{help_time / 0.2:.0%}")
+
+    with process(idp_args(work / "keys-RS256")) as (_, ready, _):
+        started = time.perf_counter()
+        env = {**os.environ, "BENCH_SECRET": "demo-secret"}
+        check = subprocess.run(
+            [str(BIN / "oidc-validator"), "check", "--issuer", ready["issuer"], "--entity-id", ready["issuer"], "--audience",
+             "https://qualys.example/api", "--client-id", "demo-client", "--client-secret-env", "BENCH_SECRET", "--format", "json"],
+            capture_output=True, text=True, timeout=120, env=env,
+        )
+        elapsed = time.perf_counter() - started
+    row("full check against a local IdP (wall time)", f"{elapsed * 1000:.0f} ms", "", f"exit {check.returncode}")
+
+    soak_seconds = str(SOAK_SECONDS)
+    with process(idp_args(work / "keys-RS256")) as (proc, ready, _):
+        before, _ = rss_kb(proc.pid)
+        samples: list[int] = []
+        soak_proc = subprocess.Popen(
+            ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{soak_seconds}s", "-s", _write(TOKEN_SCRIPT), ready["token_endpoint"]],
+            stdout=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + SOAK_SECONDS + 30
+        while soak_proc.poll() is None and time.monotonic() < deadline:
+            samples.append(rss_kb(proc.pid)[0])
+            time.sleep(1)
+        out = soak_proc.communicate(timeout=60)[0]
+        _, peak = rss_kb(proc.pid)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    requests = re.search(r"(\d+) requests in", out)
+    third = max(1, len(samples) // 3)
+    early, late = statistics.mean(samples[:third]), statistics.mean(samples[-third:])
+    row(f"soak {SOAK_SECONDS} s on the token endpoint: requests, errors", f"{int(requests.group(1)) if requests else 0:,}", "0 errors", f"errors: {int(non2xx.group(1)) if non2xx else 0}")
+    row("soak memory: first third vs last third (RSS)", f"{early / 1024:.1f} -> {late / 1024:.1f} MB", "flat (< +10 %)", f"{late / early - 1:+.1%}")
+    row("IdP peak RSS under load", f"{peak / 1024:.1f} MB", "<= 120 MB", f"{peak / 1024 / 120:.0%}")
+    print(f"\n  (before load: {before / 1024:.1f} MB)")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _write(script: str) -> str:
+    handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    handle.write(script)
+    handle.close()
+    return handle.name
+
+
+if __name__ == "__main__":
+    sys.exit(main())
