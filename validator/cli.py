@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     source = inspect.add_mutually_exclusive_group()
     source.add_argument("token", nargs="?", metavar="TOKEN", help="the token, or - to read it from stdin")
     source.add_argument("--token-file", metavar="FILE", help="a file holding the token")
-    inspect.add_argument("--external-id-claim", default="sub", help="the custom claim mapped to the External ID (default: sub)")
+    inspect.add_argument("--external-id-claim", default="sub", metavar="CLAIM", help="the claim mapped to the External ID (default: sub)")
     inspect.add_argument("--now", metavar="ISO-TIME", help="explain times relative to this instant (default: the system clock)")
     inspect.add_argument("--format", choices=("text", "json"), default="text")
 

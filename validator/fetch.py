@@ -8,6 +8,7 @@ pass URLs the user gave or discovery announced.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import os
 import socket
@@ -57,6 +58,19 @@ def httpx_timeout(options: FetchOptions) -> httpx.Timeout:
     return httpx.Timeout(total, connect=min(options.connect_timeout_seconds, total))
 
 
+def is_loopback_url(url: str) -> bool:
+    try:
+        host = httpx.URL(url).host
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def one_line(text: str, limit: int = 300) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -89,7 +103,10 @@ def parse_json_strictly(body: bytes) -> Any:
     if body.startswith(b"\xef\xbb\xbf"):
         raise ValueError("body starts with a byte order mark")
     text = body.decode("utf-8", errors="strict")
-    return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys)
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _check_url(url: str) -> httpx.URL:
@@ -99,7 +116,18 @@ def _check_url(url: str) -> httpx.URL:
         raise _Failed("invalid_url", f"not a valid URL: {one_line(str(exc))}") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise _Failed("invalid_url", f"not an absolute http(s) URL: {one_line(url, 200)}")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise _Failed("invalid_url", f"port {parsed.port} is out of range: {one_line(url, 200)}")
     return parsed
+
+
+def url_problem(url: str) -> str | None:
+    """Why this URL cannot be requested at all, or None."""
+    try:
+        _check_url(url)
+    except _Failed as failed:
+        return failed.detail
+    return None
 
 
 def _classify(exc: httpx.HTTPError) -> _Failed:
@@ -117,6 +145,9 @@ def _classify(exc: httpx.HTTPError) -> _Failed:
         cause = cause.__cause__ or cause.__context__
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return _Failed("invalid_url", one_line(str(exc)))
+    if isinstance(exc, httpx.RemoteProtocolError) and "location header" in str(exc).lower():
+        # httpx parses Location even when not following redirects, and rejects a malformed one here.
+        return _Failed("invalid_url", f"redirect to an invalid URL: {one_line(str(exc))}")
     return _Failed("connect", f"could not connect: {one_line(reason)}")
 
 
@@ -174,9 +205,10 @@ def _next_hop(current: httpx.URL, response: httpx.Response, options: FetchOption
     location = response.headers.get("location")
     if not location:
         raise _Failed("http_status", f"HTTP {response.status_code} redirect without a Location header")
-    target = current.join(location)
-    if target.scheme not in ("http", "https"):
-        raise _Failed("invalid_url", f"redirect to a non-http(s) URL: {one_line(str(target), 200)}")
+    try:
+        target = _check_url(str(current.join(location)))
+    except (httpx.InvalidURL, _Failed) as exc:
+        raise _Failed("invalid_url", f"redirect to an invalid URL: {one_line(str(exc))}") from None
     if current.scheme == "https" and target.scheme == "http":
         raise _Failed("redirect_to_http", f"redirect from https to http ({target}) was not followed")
     if len(progress.redirects) >= options.max_redirects:
@@ -209,6 +241,11 @@ async def _fetch(url: str, options: FetchOptions) -> Fetched:
         error, detail = "timeout", f"no complete answer within the {options.total_timeout_seconds:g} s total timeout"
     except (OSError, ssl.SSLError, ValueError) as exc:  # e.g. an unreadable --ca-file, raised before any request
         error, detail = "connect", one_line(f"{type(exc).__name__}: {exc}")
+    except httpx.InvalidURL as exc:
+        error, detail = "invalid_url", one_line(str(exc))
+    except Exception as exc:
+        # Remote material must never crash the run: whatever a server manages to provoke becomes data.
+        error, detail = "connect", one_line(f"unexpected {type(exc).__name__}: {exc}")
     return Fetched(
         url=url,
         final_url=progress.final_url,

@@ -117,7 +117,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     request.add_argument("--cert", action="append", metavar="FILE", help="a signing certificate, PEM or DER .cer (repeatable)")
     request.add_argument("--cert-kid", action="append", metavar="KID=FILE", help="pair a certificate file with the kid it signs under")
     request.add_argument("--external-id", help="the Qualys user's External ID")
-    request.add_argument("--external-id-claim", help="the claim that carries the External ID (default: sub)")
+    request.add_argument("--external-id-claim", metavar="CLAIM", help="the claim that carries the External ID (default: sub)")
     token = parser.add_argument_group("sample token (given)")
     source = token.add_mutually_exclusive_group()
     source.add_argument("--token", metavar="JWT", help="a sample token, or - to read it from stdin")
@@ -131,9 +131,8 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     net = parser.add_argument_group("network")
     net.add_argument("--ca-file", metavar="FILE", help="trust this CA (PEM) too, for private CAs")
     net.add_argument("--connect-timeout-seconds", type=float, metavar="SECONDS", help=f"default {DEFAULTS.connect_timeout_seconds:g}")
-    net.add_argument(
-        "--total-timeout-seconds", type=float, metavar="SECONDS", help=f"per fetch, redirects included; default {DEFAULTS.total_timeout_seconds:g}",
-    )
+    total_help = f"per fetch, redirects included; default {DEFAULTS.total_timeout_seconds:g}"
+    net.add_argument("--total-timeout-seconds", type=float, metavar="SECONDS", help=total_help)
     net.add_argument("--max-body-bytes", type=int, metavar="BYTES", help=f"default {DEFAULTS.max_body_bytes}")
     net.add_argument("--max-redirects", type=int, metavar="N", help=f"default {DEFAULTS.max_redirects}")
     parser.add_argument("--now", metavar="ISO-TIME", help="check as of this time (default: the system clock)")

@@ -74,6 +74,9 @@ def _value(value: Any) -> str:
 def render_text(explained: Mapping[str, Any]) -> str:
     lines = ["Token (decoded, NOT verified: inspect never checks the signature)", "", "Header"]
     lines += [f"  {key}: {_value(value)}" for key, value in explained["header"].items()]
+    ignored = [name for name in ("jku", "x5u") if name in explained["header"]]
+    if ignored:
+        lines.append(f"  ({' and '.join(ignored)}: never fetched; Qualys uses only the onboarded keys)")
     lines += ["", "Claims"]
     times = explained["times"]
     for key, value in explained["claims"].items():

@@ -187,6 +187,10 @@ def key_fits(jwk: Mapping[str, Any], alg: str) -> list[str]:
         reasons.append(f"the key's alg is {jwk.get('alg')!r}, the token's is {alg!r}")
     if "use" in jwk and jwk.get("use") != "sig":
         reasons.append(f"the key's use is {jwk.get('use')!r}, not 'sig'")
+    # RFC 7517 section 4.3: a key whose key_ops are given may do only those operations.
+    key_ops = jwk.get("key_ops")
+    if key_ops is not None and (not isinstance(key_ops, list) or "verify" not in key_ops):
+        reasons.append(f"the key's key_ops {key_ops!r} do not include 'verify'")
     return reasons
 
 

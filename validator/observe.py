@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .certfiles import read_certificate_file
-from .fetch import FetchOptions, fetch_json
+from .fetch import FetchOptions, fetch_json, is_loopback_url
 from .inputs import GrantRequest, RunConfig
 from .model import Context, Fetched, Inputs, Observations, TokenRequestFailure
 from .obtain import obtain_tokens
@@ -46,6 +46,9 @@ def _token_endpoint(inputs: Inputs, discovery: Fetched | None) -> tuple[str | No
     endpoint = _announced(discovery, "token_endpoint")
     if endpoint is None:
         return None, "discovery announces no token_endpoint"
+    if not endpoint.startswith("https://") and not (endpoint.startswith("http://") and is_loopback_url(endpoint)):
+        # The grant carries the client secret or the user's password: never over plain http beyond this machine.
+        return None, f"the token endpoint {endpoint} is not https, so no credentials were sent to it"
     return endpoint, None
 
 

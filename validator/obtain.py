@@ -18,7 +18,7 @@ from urllib.parse import quote, quote_plus
 import httpx
 from authlib.integrations.base_client import OAuthError
 
-from .fetch import USER_AGENT, FetchOptions, httpx_timeout, one_line, ssl_context
+from .fetch import USER_AGENT, FetchOptions, httpx_timeout, one_line, ssl_context, url_problem
 from .inputs import GrantRequest
 from .model import SampleToken, TokenKind, TokenRequestFailure
 
@@ -110,10 +110,17 @@ Obtained = tuple[tuple[SampleToken, ...], tuple[TokenRequestFailure, ...]]
 def obtain_tokens(token_endpoint: str, grant: GrantRequest, options: FetchOptions) -> Obtained:
     """Run the grant; every JWT returned (access and ID token) becomes a SampleToken."""
     secrets = secret_forms(grant)
+    problem = url_problem(token_endpoint)
+    if problem is not None:
+        return (), (TokenRequestFailure(grant.grant, f"the token endpoint cannot be requested: {problem}"),)
     try:
         response = asyncio.run(_obtain(token_endpoint, grant, options))
     except (_Refused, OAuthError, httpx.HTTPError, TimeoutError, ValueError, OSError) as exc:
         detail = _describe(exc, options) if not isinstance(exc, _Refused) else str(exc)
+        return (), (TokenRequestFailure(grant.grant, one_line(scrub(detail, secrets))),)
+    except Exception as exc:
+        # As with fetching: whatever the endpoint provokes is reported, never raised.
+        detail = f"unexpected {type(exc).__name__}: {exc}"
         return (), (TokenRequestFailure(grant.grant, one_line(scrub(detail, secrets))),)
     source = f"{grant.grant.replace('_', ' ')} grant for {grant.username or grant.client_id}"
     tokens = tuple(

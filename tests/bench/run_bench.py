@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
@@ -77,7 +76,11 @@ def raw_rates() -> dict[str, tuple[float, float]]:
 def process(args: list[str]) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any], float]]:
     """Start a server that prints a JSON ready line; yield it, its event and the seconds to ready."""
     started = time.perf_counter()
-    errors = tempfile.TemporaryFile("w+")
+    with tempfile.TemporaryFile("w+") as errors:
+        yield from _supervised(args, errors, started)
+
+
+def _supervised(args: list[str], errors: Any, started: float) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any], float]]:
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True)
     try:
         assert proc.stdout is not None
@@ -169,8 +172,18 @@ def main() -> int:
                 load = wrk(ready["token_endpoint"], script=TOKEN_SCRIPT)
             ratio = load.rps / (raw[alg][0] * workers)
             target = " (target >= 70 %)" if alg == "RS256" else ""
-            row(f"token endpoint {alg}, {workers} worker(s): tokens/s", f"{load.rps:,.0f}/s", f"raw x{workers}: {raw[alg][0] * workers:,.0f}/s", f"{ratio:.0%}{target}")
-            row(f"token endpoint {alg}, {workers} worker(s): p50 / p99", f"{load.p50_ms:.1f} / {load.p99_ms:.1f} ms", "", f"errors: {load.errors}")
+            row(
+                f"token endpoint {alg}, {workers} worker(s): tokens/s",
+                f"{load.rps:,.0f}/s",
+                f"raw x{workers}: {raw[alg][0] * workers:,.0f}/s",
+                f"{ratio:.0%}{target}",
+            )
+            row(
+                f"token endpoint {alg}, {workers} worker(s): p50 / p99",
+                f"{load.p50_ms:.1f} / {load.p99_ms:.1f} ms",
+                "",
+                f"errors: {load.errors}",
+            )
 
     with process(idp_args(work / "keys-RS256")) as (_, ready, _):
         jwks = wrk(ready["jwks_uri"])
@@ -179,10 +192,9 @@ def main() -> int:
     row("discovery requests/s (1 worker)", f"{discovery.rps:,.0f}/s", "", f"errors: {discovery.errors}")
 
     starts = []
-    for n in range(5):
-        with process(idp_args(work / "keys-RS256")) as (_, ready, _):
-            pass
-    for n in range(5):
+    with process(idp_args(work / "keys-RS256")):  # warm the page cache once, as a developer's machine is
+        pass
+    for _ in range(5):
         started = time.perf_counter()
         with process(idp_args(work / "keys-RS256")) as (_, ready, _):
             httpx.get(ready["jwks_uri"], timeout=10).raise_for_status()
@@ -190,9 +202,11 @@ def main() -> int:
     cold = statistics.median(starts)
     row("IdP cold start: process start to first JWKS answer (median of 5)", f"{cold * 1000:.0f} ms", "<= 1000 ms", f"{cold / 1.0:.0%}")
 
-    code = "import time; t=time.perf_counter(); from idp import running; from idp.pytest_plugin import FIXTURE_KEYS\n" \
-        "with running(seed_keys=FIXTURE_KEYS) as s: pass\n" \
+    code = (
+        "import time; t=time.perf_counter(); from idp import running; from idp.pytest_plugin import FIXTURE_KEYS\n"
+        "with running(seed_keys=FIXTURE_KEYS) as s: pass\n"
         "t0=time.perf_counter()\nwith running(seed_keys=FIXTURE_KEYS) as s: t1=time.perf_counter()\nprint(t1-t0)"
+    )
     fixture = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout)
     row("pytest fixture start (in-process, pre-generated keys)", f"{fixture * 1000:.0f} ms", "<= 150 ms", f"{fixture / 0.150:.0%}")
 
@@ -208,9 +222,26 @@ def main() -> int:
         started = time.perf_counter()
         env = {**os.environ, "BENCH_SECRET": "demo-secret"}
         check = subprocess.run(
-            [str(BIN / "oidc-validator"), "check", "--issuer", ready["issuer"], "--entity-id", ready["issuer"], "--audience",
-             "https://qualys.example/api", "--client-id", "demo-client", "--client-secret-env", "BENCH_SECRET", "--format", "json"],
-            capture_output=True, text=True, timeout=120, env=env,
+            [
+                str(BIN / "oidc-validator"),
+                "check",
+                "--issuer",
+                ready["issuer"],
+                "--entity-id",
+                ready["issuer"],
+                "--audience",
+                "https://qualys.example/api",
+                "--client-id",
+                "demo-client",
+                "--client-secret-env",
+                "BENCH_SECRET",
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
         )
         elapsed = time.perf_counter() - started
     row("full check against a local IdP (wall time)", f"{elapsed * 1000:.0f} ms", "", f"exit {check.returncode}")
@@ -221,7 +252,8 @@ def main() -> int:
         samples: list[int] = []
         soak_proc = subprocess.Popen(
             ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{soak_seconds}s", "-s", _write(TOKEN_SCRIPT), ready["token_endpoint"]],
-            stdout=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         deadline = time.monotonic() + SOAK_SECONDS + 30
         while soak_proc.poll() is None and time.monotonic() < deadline:
@@ -233,8 +265,18 @@ def main() -> int:
     requests = re.search(r"(\d+) requests in", out)
     third = max(1, len(samples) // 3)
     early, late = statistics.mean(samples[:third]), statistics.mean(samples[-third:])
-    row(f"soak {SOAK_SECONDS} s on the token endpoint: requests, errors", f"{int(requests.group(1)) if requests else 0:,}", "0 errors", f"errors: {int(non2xx.group(1)) if non2xx else 0}")
-    row("soak memory: first third vs last third (RSS)", f"{early / 1024:.1f} -> {late / 1024:.1f} MB", "flat (< +10 %)", f"{late / early - 1:+.1%}")
+    row(
+        f"soak {SOAK_SECONDS} s on the token endpoint: requests, errors",
+        f"{int(requests.group(1)) if requests else 0:,}",
+        "0 errors",
+        f"errors: {int(non2xx.group(1)) if non2xx else 0}",
+    )
+    row(
+        "soak memory: first third vs last third (RSS)",
+        f"{early / 1024:.1f} -> {late / 1024:.1f} MB",
+        "flat (< +10 %)",
+        f"{late / early - 1:+.1%}",
+    )
     row("IdP peak RSS under load", f"{peak / 1024:.1f} MB", "<= 120 MB", f"{peak / 1024 / 120:.0%}")
     print(f"\n  (before load: {before / 1024:.1f} MB)")
     shutil.rmtree(work, ignore_errors=True)
@@ -242,9 +284,8 @@ def main() -> int:
 
 
 def _write(script: str) -> str:
-    handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    handle.write(script)
-    handle.close()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
     return handle.name
 
 

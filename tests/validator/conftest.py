@@ -58,6 +58,10 @@ def _handler(other_base: Callable[[], str], requested: list[str]) -> type[BaseHT
             try:
                 if path == "/jwks":
                     self._send(200, "application/jwk-set+json", json.dumps(JWKS).encode())
+                elif path == "/plain-token/.well-known/openid-configuration":
+                    base = f"http://127.0.0.1:{self.server.server_address[1]}"
+                    document = {"issuer": base + "/plain-token", "jwks_uri": base + "/jwks", "token_endpoint": "http://192.0.2.1/token"}
+                    self._send(200, "application/json", json.dumps(document).encode())
                 elif path == "/html":
                     self._send(200, "text/html; charset=utf-8", b"<html><body>Sign in</body></html>")
                 elif path == "/not-json":
@@ -79,6 +83,10 @@ def _handler(other_base: Callable[[], str], requested: list[str]) -> type[BaseHT
                     self._drip()
                 elif path == "/to-http":
                     self._send(302, None, b"", {"Location": other_base() + "/jwks"})
+                elif path == "/bad-location":
+                    self._send(302, None, b"", {"Location": "http://[::1"})
+                elif path == "/big-port":
+                    self._send(302, None, b"", {"Location": "http://127.0.0.1:99999/jwks"})
                 elif path == "/loop":
                     self._send(302, None, b"", {"Location": "/loop"})
                 elif path.startswith("/hop/"):

@@ -29,7 +29,7 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from idp import Clock, RunningIdp, running
 from validator import __version__
-from validator.bundle import BundleOptions, KeySourceName, build_contents, zip_bytes
+from validator.bundle import BundleError, BundleOptions, KeySourceName, build_contents, zip_bytes
 from validator.bundle.schema import onboarding_schema
 from validator.certs import fingerprint_sha256, x5t_s256
 from validator.findings import Finding, Severity
@@ -157,6 +157,7 @@ def test_request_md_states_every_prerequisite_with_its_value(server: RunningIdp,
         and f"| `{kid}` | `certs/{kid}.pem` | `RS256` | RSA 2048 |" in request
     )
     assert "## Sample token (decoded; the signature is withheld)" in request
+    assert "Kind: access_token; issued 2026-11-01T12:00:00Z, expires 2026-11-01T13:00:00Z; expired at generation time: no." in request
     assert "0 error(s), 0 warning(s), 0 info" in request
 
 
@@ -210,3 +211,11 @@ def test_claims_holding_backticks_or_pipes_cannot_break_out_of_request_md(server
     assert "| IdP name | `a \\| b` |" in request
     assert "\n````json\n" in request  # a fence longer than the claim's backtick run
     assert "| External ID | `x'y` |" in build_contents(ctx, [])["REQUEST.md"].decode()
+
+
+def test_the_core_refuses_error_findings_unless_errors_are_allowed(ctx: Context) -> None:
+    error = Finding("entity_id_missing", Severity.ERROR, "entity", "No Entity ID.", "Give --entity-id.")
+    with pytest.raises(BundleError) as caught:
+        build_contents(ctx, [error])
+    assert caught.value.code == "errors_remain" and "entity_id_missing" in caught.value.message
+    assert "REQUEST.md" in build_contents(ctx, [error], BundleOptions(allow_errors=True))

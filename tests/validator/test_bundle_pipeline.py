@@ -71,7 +71,8 @@ def test_a_clean_idp_checked_by_the_real_pipeline_bundles_verifies_and_leaks_not
 
 
 def test_errors_from_the_checks_block_the_bundle_unless_allowed_and_then_open_the_request(server: RunningIdp, tmp_path: Path) -> None:
-    ctx = idp_context(server, now=NOW, entity_id="urn:example:test-idp")  # its ID token's aud is the client, not Qualys
+    # An audience the tokens do not carry: the access token's aud mismatch is an error.
+    ctx = idp_context(server, now=NOW, entity_id="urn:example:test-idp", audiences=("https://wrong.example/api",))
     findings = run_checks(ctx)
     errors = [f.code for f in findings if f.severity == Severity.ERROR]
     assert errors == ["token_aud_mismatch"]

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bundlekit import T0, certificate, crafted_claims, crafted_context, idp_context, jwk_for, rezip, rsa_key, sign, unzip
@@ -105,6 +106,25 @@ def test_an_onboarding_json_that_breaks_the_schema_is_caught_even_with_fixed_che
     assert "bundle_file_tampered" not in _codes(findings)
 
 
+def test_request_md_edited_with_fresh_checksums_no_longer_matches_the_data(ctx: Context, tmp_path: Path) -> None:
+    files = unzip(_bundle(ctx, tmp_path))
+    assert ctx.inputs.issuer is not None
+    files["REQUEST.md"] = files["REQUEST.md"].replace(
+        f"| Issuer | `{ctx.inputs.issuer}` |".encode(), b"| Issuer | `https://evil.example` |"
+    )
+    findings = verify_bundle(rezip(_resummed(files), tmp_path / "r.zip"), now=NOW)
+    assert [(f.code, f.evidence["file"]) for f in findings if f.severity == Severity.ERROR] == [("bundle_text_inconsistent", "REQUEST.md")]
+
+
+def test_a_report_json_that_breaks_the_report_schema_is_caught(ctx: Context, tmp_path: Path) -> None:
+    files = unzip(_bundle(ctx, tmp_path))
+    report = json.loads(files["report.json"])
+    report["findings"].append({"code": "Not A Code", "severity": "fatal"})
+    files["report.json"] = json.dumps(report).encode()
+    findings = verify_bundle(rezip(_resummed(files), tmp_path / "rj.zip"), now=NOW)
+    assert {f.code for f in findings if f.severity == Severity.ERROR} == {"bundle_report_invalid"}
+
+
 def test_onboarding_json_that_is_not_json_is_caught(ctx: Context, tmp_path: Path) -> None:
     files = unzip(_bundle(ctx, tmp_path))
     files["onboarding.json"] = b"{not json"
@@ -186,3 +206,82 @@ def test_every_bundle_code_is_in_the_bundle_catalogue_with_a_fix() -> None:
     codes = list(BUNDLE_CATALOGUE)
     assert len(codes) >= 20
     assert all(c.area == "bundle" and c.code.startswith("bundle_") and c.fix for c in codes)
+
+
+@pytest.mark.parametrize(
+    "garbage", [b"", b"\xff\xfe not utf-8", b"[]", b'{"keys": "nope", "certificates": 7}', b"-----BEGIN CERTIFICATE-----\nAAAA"]
+)
+def test_any_file_replaced_by_garbage_gives_errors_never_an_exception(ctx: Context, tmp_path: Path, garbage: bytes) -> None:
+    files = unzip(_bundle(ctx, tmp_path))
+    for name in files:
+        if name == "SHA256SUMS":
+            continue
+        broken = _resummed({**files, name: garbage})
+        findings = verify_files(broken, now=NOW)
+        assert _codes(findings, Severity.ERROR), f"garbage in {name} went unnoticed"
+
+
+def _drop_request(files: dict[str, bytes]) -> dict[str, bytes]:
+    return _resummed({n: d for n, d in files.items() if n != "REQUEST.md"})
+
+
+def _bad_sum_line(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {**files, "SHA256SUMS": files["SHA256SUMS"] + b"not a checksum line\n"}
+
+
+def _drop_certificate(files: dict[str, bytes]) -> dict[str, bytes]:
+    return _resummed({n: d for n, d in files.items() if not n.startswith("certs/")})
+
+
+def _extra_certificate(files: dict[str, bytes]) -> dict[str, bytes]:
+    (name,) = [n for n in files if n.startswith("certs/")]
+    return _resummed({**files, "certs/extra.pem": files[name]})
+
+
+def _two_certificates_in_one_file(files: dict[str, bytes]) -> dict[str, bytes]:
+    (name,) = [n for n in files if n.startswith("certs/")]
+    return _resummed({**files, name: files[name] * 2})
+
+
+def _older_tool(files: dict[str, bytes]) -> dict[str, bytes]:
+    doc = json.loads(files["onboarding.json"])
+    doc["tool_version"] = "0.0.1"
+    return _resummed({**files, "onboarding.json": json.dumps(doc).encode()})
+
+
+def _token_kid_unknown(files: dict[str, bytes]) -> dict[str, bytes]:
+    doc = json.loads(files["onboarding.json"])
+    doc["key_source"], doc["certificates"] = "jwks_url", []
+    doc["sample_token"]["header"]["kid"] = "rotated-away"
+    rest = {n: d for n, d in files.items() if not n.startswith("certs/")}
+    return _resummed({**rest, "onboarding.json": json.dumps(doc).encode()})
+
+
+@pytest.mark.parametrize(
+    ("edit", "code"),
+    [
+        (_drop_request, "bundle_required_file_missing"),
+        (_bad_sum_line, "bundle_checksums_malformed"),
+        (_drop_certificate, "bundle_certificate_file_missing"),
+        (_extra_certificate, "bundle_certificate_unlisted"),
+        (_two_certificates_in_one_file, "bundle_certificate_unreadable"),
+        (_older_tool, "bundle_text_not_rederived"),
+        (_token_kid_unknown, "bundle_token_kid_not_in_jwks"),
+        (lambda files: _resummed({**files, "jwks.json": b'{"keys": {}}'}), "bundle_jwks_invalid"),
+    ],
+)
+def test_each_way_a_bundle_can_go_wrong_has_its_own_code(ctx: Context, tmp_path: Path, edit: Any, code: str) -> None:
+    files = edit(unzip(_bundle(ctx, tmp_path)))
+    assert code in _codes(verify_files(files, now=NOW))
+
+
+def test_an_entry_too_large_to_be_a_bundle_file_is_not_read(ctx: Context, tmp_path: Path) -> None:
+    files = unzip(_bundle(ctx, tmp_path))
+    findings = verify_bundle(rezip({**files, "huge.txt": b"0" * (4 * 1024 * 1024 + 1)}, tmp_path / "h.zip"), now=NOW)
+    assert [f.evidence["file"] for f in findings if f.code == "bundle_entry_too_large"] == ["huge.txt"]
+
+
+def test_every_bundle_code_is_asserted_by_some_bundle_test() -> None:
+    source = "".join(p.read_text() for p in Path(__file__).parent.glob("test_bundle_*.py"))
+    silent = [c.code for c in BUNDLE_CATALOGUE if c.code not in source]
+    assert silent == []

@@ -93,6 +93,19 @@ def two_keys() -> tuple[dict[str, Any], dict[str, Any]]:
     return public_jwk(rsa_key()), public_jwk(rsa_key(seed=1), kid="key-2")
 
 
+def roca_modulus() -> str:
+    import json
+    from pathlib import Path
+
+    vectors = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "wycheproof" / "json_web_key_test.json"
+    group = next(g for g in json.loads(vectors.read_text())["testGroups"] if "roca" in g["comment"])
+    return str(group["public"]["keys"][0]["n"])
+
+
+def vendor_run(issuer: str, **extra: Any) -> list[Finding]:
+    return run(issuer=issuer, entity_id=issuer, tokens=given(sign(claims(iss=issuer, **extra))), discovery=None)
+
+
 def crash(ctx: Context) -> list[Finding]:
     raise RuntimeError("boom: eyJhbGciOi... must never be shown")
 
@@ -291,6 +304,31 @@ CASES: list[tuple[str, Callable[[], list[Finding]], set[str]]] = [
         lambda: run(issuer=ENTRA, entity_id=ENTRA, tokens=given(sign(claims(iss=ENTRA))), discovery=None),
         {"external_id_entra_sub"},
     ),
+    # ROCA: the Wycheproof vector's modulus (../shared/vectors), which carries the fingerprint
+    (
+        "roca rsa jwk",
+        lambda: with_keys(rsa_jwk(), {"kty": "RSA", "kid": "roca", "use": "sig", "alg": "RS256", "n": roca_modulus(), "e": "AQAB"}),
+        {"jwk_rsa_roca"},
+    ),
+    ("id token for the client", lambda: run(tokens=given(sign(claims(aud="client-1")), kind="id_token")), {"id_token_aud_is_client"}),
+    # vendor recognition and hints
+    (
+        "entra v2 tokens",
+        lambda: run(issuer=ENTRA, entity_id=ENTRA, tokens=given(sign(claims(iss=ENTRA, tid="t", oid="o", ver="2.0"))), discovery=None),
+        {"vendor_recognised", "vendor_entra_token_version"},
+    ),
+    (
+        "okta org server",
+        lambda: vendor_run("https://acme.okta.com", cid="c", scp=["openid"]),
+        {"vendor_recognised", "vendor_okta_org_server"},
+    ),
+    ("auth0 issuer", lambda: vendor_run("https://acme.auth0.com/", gty="client-credentials"), {"vendor_auth0_issuer_slash"}),
+    (
+        "keycloak account audience",
+        lambda: vendor_run("https://kc.example/realms/acme", aud="account"),
+        {"vendor_keycloak_account_audience"},
+    ),
+    ("google issuer forms", lambda: vendor_run("accounts.google.com"), {"vendor_google_issuer_forms"}),
     # internal
     ("a crashing check", lambda: run_checks(context(), checks=(crash, *CHECKS)), {"internal_error", "token_signature_verified"}),
 ]

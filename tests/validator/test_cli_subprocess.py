@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import subprocess
+import time
 
 from processes import cli
 
@@ -45,3 +48,38 @@ def test_the_console_script_never_prompts_when_stdin_is_not_a_terminal() -> None
     result = run("check", "--issuer", "https://idp.example", "--client-id", "c")
     assert result.returncode == 2
     assert "--client-secret-env" in result.stderr and "Traceback" not in result.stderr
+
+
+def _on_a_terminal(env: dict[str, str]) -> str:
+    """Run `check` (no inputs: errors guaranteed) with stdout on a pseudo-terminal; return what it printed."""
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [cli("oidc-validator"), "check"], stdout=terminal, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env={**os.environ, **env}
+        )
+        os.close(terminal)
+        chunks: list[bytes] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([controller], [], [], 1.0)
+            if ready:
+                try:
+                    chunk = os.read(controller, 65536)
+                except OSError:  # the terminal closes when the process exits
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            elif process.poll() is not None:
+                break
+        process.wait(timeout=30)
+        assert process.returncode == 1
+        return b"".join(chunks).decode()
+    finally:
+        os.close(controller)
+
+
+def test_the_text_report_is_coloured_on_a_terminal_unless_no_color_is_set() -> None:
+    environment = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    assert "\x1b[31m" in _on_a_terminal({**environment, "NO_COLOR": ""})
+    assert "\x1b[" not in _on_a_terminal({"NO_COLOR": "1"})

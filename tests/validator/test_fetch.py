@@ -118,6 +118,12 @@ def test_a_redirect_loop_ends_as_too_many_redirects(faulty: Faulty) -> None:
     assert seconds < 2
 
 
+@pytest.mark.parametrize(("path", "kind"), [("/bad-location", "invalid_url"), ("/big-port", "invalid_url")])
+def test_a_redirect_to_a_malformed_url_is_data_not_a_crash(faulty: Faulty, path: str, kind: str) -> None:
+    fetched = fetch_json(faulty.url(path), SHORT)
+    assert fetched.error == kind, fetched.error_detail
+
+
 def test_a_redirect_from_https_to_http_is_never_followed(faulty_tls: Faulty) -> None:
     fetched = fetch_json(faulty_tls.url("/to-http"), FetchOptions(ca_file=faulty_tls.ca_file))
     assert fetched.error == "redirect_to_http"

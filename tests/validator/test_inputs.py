@@ -235,3 +235,11 @@ def test_unreadable_empty_and_foreign_files_are_error_records(tmp_path: Path) ->
 def _write(directory: Path, name: str, data: bytes) -> Path:
     (directory / name).write_bytes(data)
     return directory / name
+
+
+def test_the_documented_example_config_is_valid() -> None:
+    example = Path(__file__).resolve().parents[2] / "docs" / "onboarding.example.toml"
+    config = run("--config", str(example), environment=env(environ={"OKTA_CLIENT_SECRET": "s"}))
+    assert config.inputs.external_id_claim == "preferred_username"
+    assert config.grant is not None and config.grant.grant == "client_credentials"
+    assert config.fetch == FetchOptions()

@@ -83,3 +83,9 @@ def test_a_refused_token_endpoint_is_a_failure(refused_url: str) -> None:
 
 def test_scrub_replaces_every_secret_and_ignores_empty_ones() -> None:
     assert scrub("a s3cret and pw", ["s3cret", "pw", None, ""]) == "a *** and ***"
+
+
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:99999/token", "http://[::1/token", "ftp://127.0.0.1/token"])
+def test_a_malformed_token_endpoint_is_a_failure_not_a_crash(endpoint: str) -> None:
+    _, (failure,) = obtain_tokens(endpoint, CLIENT_CREDENTIALS, SHORT)
+    assert failure.detail.startswith("the token endpoint cannot be requested: ")

@@ -44,6 +44,22 @@ REQUIRED_MISSING = _register(
 ONBOARDING_INVALID = _register(
     "bundle_onboarding_invalid", Severity.ERROR, "onboarding.json is not valid JSON or does not follow the onboarding JSON Schema."
 )
+REPORT_INVALID = _register(
+    "bundle_report_invalid",
+    Severity.ERROR,
+    "report.json is not valid JSON or does not follow the report JSON Schema (schemas/report.schema.json).",
+)
+TEXT_INCONSISTENT = _register(
+    "bundle_text_inconsistent",
+    Severity.ERROR,
+    "REQUEST.md or report.txt says something other than onboarding.json and report.json: it was edited after the bundle was made.",
+)
+TEXT_NOT_REDERIVED = _register(
+    "bundle_text_not_rederived",
+    Severity.INFO,
+    "The bundle was made by another version of the tool, so REQUEST.md and report.txt were not derived again for comparison.",
+    "Nothing to fix; verify with the version that made the bundle to compare the texts too.",
+)
 JWKS_INVALID = _register("bundle_jwks_invalid", Severity.ERROR, 'jwks.json is not a JSON key set {"keys": [...]}.')
 SECRET = _register(
     "bundle_secret",

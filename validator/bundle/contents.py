@@ -14,7 +14,8 @@ from .. import __version__
 from ..certs import load_der
 from ..findings import Finding, Severity
 from ..model import Context
-from ..report import onboarding_values
+from ..report import onboarding_values, sorted_findings
+from .errors import BundleError
 from .guard import assert_no_secrets
 from .keysource import JWKS_ORIGIN, KeySource, KeySourceName, choose_key_source, fetched_jwks, x5c_leaf
 from .material import certificate_facts, file_stem, jwk_facts, jwks_key_list, public_jwks
@@ -156,7 +157,7 @@ def onboarding_document(
             "errors": c["error"],
             "warnings": c["warning"],
             "infos": c["info"],
-            "remaining_errors": list(dict.fromkeys(f.code for f in findings if f.severity == Severity.ERROR)),
+            "remaining_errors": list(dict.fromkeys(f.code for f in sorted_findings(findings) if f.severity == Severity.ERROR)),
         },
         "tool_version": options.tool_version,
         "generated_at": utc_iso(ctx.now),
@@ -171,6 +172,12 @@ def sha256sums(files: Mapping[str, bytes]) -> bytes:
 def build_contents(ctx: Context, findings: Sequence[Finding], options: BundleOptions | None = None) -> dict[str, bytes]:
     """Every file of the bundle, name -> bytes, sorted by name; raises BundleError (nothing to write) on refusal."""
     options = options or BundleOptions()
+    errors = list(dict.fromkeys(f.code for f in sorted_findings(findings) if f.severity == Severity.ERROR))
+    if errors and not options.allow_errors:
+        raise BundleError(
+            f"the checks found {len(errors)} error(s) ({', '.join(errors)}); fix them, or pass --allow-errors to write the package anyway",
+            code="errors_remain",
+        )
     sample = choose_sample(ctx)
     raw_token = token_to_include(sample, ctx.now) if options.include_token else None
     source = choose_key_source(ctx, options.key_source, options.use_kids)
@@ -185,7 +192,8 @@ def build_contents(ctx: Context, findings: Sequence[Finding], options: BundleOpt
     if raw_token is not None:
         files[SAMPLE_TOKEN_FILE] = (raw_token + "\n").encode("ascii")
     names = sorted([*files, "REQUEST.md", "SHA256SUMS"])
-    files["REQUEST.md"] = request_markdown(doc, findings, names)
+    # The report's order, so verify-bundle can derive REQUEST.md again from onboarding.json and report.json.
+    files["REQUEST.md"] = request_markdown(doc, sorted_findings(findings), names)
     allowed = {SAMPLE_TOKEN_FILE: raw_token.split(".")[2]} if raw_token is not None else None
     assert_no_secrets(
         files, token_signatures=signature_segments(ctx.inputs.tokens), forbidden=options.forbidden, allowed_signatures=allowed

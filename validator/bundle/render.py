@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from .. import report
@@ -38,6 +39,16 @@ def cell(value: Any) -> str:
         value = ", ".join(str(v) for v in value)
     text = " ".join(str(value).split())
     return "`" + text.replace("`", "'").replace("|", "\\|") + "`"
+
+
+def _times(claims: Mapping[str, Any]) -> str:
+    """iat and exp as readable UTC times: Support compares them with their own logs."""
+    parts = []
+    for claim, label in (("iat", "issued"), ("exp", "expires")):
+        value = claims.get(claim)
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 253402300800:
+            parts.append(f"{label} {datetime.fromtimestamp(value, UTC).isoformat().replace('+00:00', 'Z')}")
+    return ", ".join(parts) or "no readable iat/exp"
 
 
 def fence(text: str) -> str:
@@ -118,7 +129,7 @@ def request_markdown(doc: Mapping[str, Any], findings: Sequence[Finding], files:
         out += [
             "## Sample token (decoded; the signature is withheld)",
             "",
-            f"Kind: {sample['kind']}; expired at generation time: {'yes' if sample['expired'] else 'no'}."
+            f"Kind: {sample['kind']}; {_times(sample['claims'])}; expired at generation time: {'yes' if sample['expired'] else 'no'}."
             + (f" The whole (expired) token is in `{sample['included_file']}`." if sample.get("included_file") else ""),
             "",
             fence(decoded) + "json",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -82,7 +82,7 @@ def token_to_include(sample: DecodedSample | None, now: datetime) -> str:
             code="live_token_refused",
         )
     if exp > now.timestamp():
-        until = datetime.fromtimestamp(exp, now.tzinfo).isoformat() if exp < 253402300799 else str(exp)
+        until = datetime.fromtimestamp(exp, UTC).isoformat() if exp < 253402300799 else str(exp)
         raise BundleError(
             f"--include-token refused: the sample token is still valid (exp {until}); a live token is a credential "
             "(anyone holding it can call Qualys APIs as its user). Wait until it expires, or leave out --include-token: "

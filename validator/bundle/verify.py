@@ -7,6 +7,7 @@ and the no-secrets rule re-applied to every file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import zipfile
@@ -15,6 +16,8 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import jwt
+
 from ..findings import Finding, Severity
 from . import codes
 from .errors import BundleError
@@ -22,6 +25,7 @@ from .guard import PRIVATE_KEY_MARKER
 from .recheck import key_findings, parse_jwks, token_kid_findings
 from .sample import is_expired
 from .schema import schema_errors
+from .texts import parse_report, text_findings
 
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 MAX_ENTRIES = 64
@@ -65,8 +69,6 @@ def read_entries(path: Path) -> tuple[dict[str, bytes], list[Finding]]:
 
 
 def checksum_findings(files: Mapping[str, bytes]) -> list[Finding]:
-    import hashlib
-
     if "SHA256SUMS" not in files:
         return [codes.CHECKSUMS_MISSING.finding("The bundle has no SHA256SUMS.")]
     findings: list[Finding] = []
@@ -115,8 +117,6 @@ def secret_findings(doc: Any, files: Mapping[str, bytes], now: datetime) -> list
     sample = doc.get("sample_token") if isinstance(doc, dict) else None
     included = sample.get("included_file") if isinstance(sample, dict) else None
     if isinstance(included, str) and included in files:
-        import jwt
-
         try:
             claims = jwt.decode(files[included].decode("ascii", "replace").strip(), options={"verify_signature": False})
         except jwt.PyJWTError:
@@ -132,6 +132,9 @@ def verify_files(files: Mapping[str, bytes], *, now: datetime) -> list[Finding]:
     findings += [codes.REQUIRED_MISSING.finding(f"The bundle has no {name}.", file=name) for name in REQUIRED if name not in files]
     doc, shape = onboarding_findings(files)
     findings += shape
+    report, report_problems = parse_report(files)
+    findings += report_problems
+    findings += text_findings(doc if not shape else None, report, files)
     findings += key_findings(doc, files, now)
     jwks, _ = parse_jwks(files)
     if doc is not None:

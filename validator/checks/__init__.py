@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 
 from ..findings import Catalogue, Finding, Severity
 from ..model import Context
-from . import certificates, discovery, entity, issuer, jwks, keysource, mapping, token
+from . import certificates, discovery, entity, issuer, jwks, keysource, mapping, token, token_claims, vendor
 from .base import CATALOGUE
 
 INTERNAL_ERROR = CATALOGUE.register(
@@ -44,11 +44,12 @@ CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (
     token.check_tokens_given,
     token.check_token_form,
     token.check_token_signature,
-    token.check_audience_given,
-    token.check_token_audience,
-    token.check_token_dates,
+    token_claims.check_audience_given,
+    token_claims.check_token_audience,
+    token_claims.check_token_dates,
     mapping.check_external_id,
     mapping.check_entra_sub,
+    vendor.check_vendor,
 )
 
 

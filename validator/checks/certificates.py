@@ -135,13 +135,13 @@ def validity_findings(certificate: x509.Certificate, now: datetime, **where: Any
     """RFC 5280 section 4.1.2.5 validity at ``now``; ``where`` says which certificate (file or kid)."""
     state = certs.validity(certificate, now)
     facts = {**where, **certs.describe(certificate), "now": now.isoformat()}
-    label = ", ".join(f"{k} {v}" for k, v in where.items())
+    label = " ".join(f"{k.replace('_', ' ')} {v!r}" if k != "file" else str(v) for k, v in where.items())
     if state == "expired":
-        yield EXPIRED.finding(f"The certificate ({label}) expired on {facts['not_after']}.", **facts)
+        yield EXPIRED.finding(f"The certificate of {label} expired on {facts['not_after']}.", **facts)
     elif state == "not_yet_valid":
-        yield NOT_YET_VALID.finding(f"The certificate ({label}) is not valid before {facts['not_before']}.", **facts)
+        yield NOT_YET_VALID.finding(f"The certificate of {label} is not valid before {facts['not_before']}.", **facts)
     elif state == "expiring":
-        yield EXPIRING.finding(f"The certificate ({label}) expires on {facts['not_after']}, within 30 days.", **facts)
+        yield EXPIRING.finding(f"The certificate of {label} expires on {facts['not_after']}, within 30 days.", **facts)
 
 
 def leaf_certificates(ctx: Context) -> list[tuple[CertificateFile, x509.Certificate]]:
@@ -219,7 +219,7 @@ def check_certificate_pairing(ctx: Context) -> Iterator[Finding]:
             elif item.kid not in matching:
                 hint = f" It matches kid {matching[0]!r}." if matching else " It matches no key in the JWKS."
                 yield KID_MISMATCH.finding(
-                    f"{file}'s public key is not kid {item.kid!r}'s key.{hint}", file=file, kid=item.kid, matching_kids=matching
+                    f"The public key of {file} is not the key of kid {item.kid!r}.{hint}", file=file, kid=item.kid, matching_kids=matching
                 )
             else:
                 yield PAIRED.finding(f"{file} certifies kid {item.kid!r}.", file=file, kid=item.kid, how="--cert-kid, proven by key")
@@ -227,7 +227,7 @@ def check_certificate_pairing(ctx: Context) -> Iterator[Finding]:
             yield UNPAIRED.finding(f"{file} has no --cert-kid and no JWKS was available to find its kid.", file=file, flag="--cert-kid")
         elif not matching:
             yield NO_MATCH.finding(
-                f"{file}'s public key matches no key in the JWKS (kids there: {kids(keys)}).", file=file, jwks_kids=kids(keys)
+                f"The public key of {file} matches no key in the JWKS (kids there: {kids(keys)}).", file=file, jwks_kids=kids(keys)
             )
         else:
             for kid in matching:

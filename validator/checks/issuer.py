@@ -181,5 +181,5 @@ def check_token_iss(ctx: Context) -> Iterator[Finding]:
         if not isinstance(iss, str) or not iss:
             yield TOKEN_ISS_MISSING.finding(f"The {token_label(token)} has no usable iss claim.", token=token_label(token), iss=short(iss))
         elif issuer and iss != issuer:
-            message, evidence = _mismatch_text(f"The {token_label(token)}'s iss", issuer, iss)
+            message, evidence = _mismatch_text(f"The iss of the {token_label(token)}", issuer, iss)
             yield TOKEN_ISS_MISMATCH.finding(message, token=token_label(token), claim="iss", **evidence)

@@ -11,6 +11,7 @@ from typing import Any
 from .. import certs
 from ..findings import Finding, Severity
 from ..jose import ALG_KEY, PRIVATE_MEMBERS, JoseError, b64url_decode, is_none_alg, is_symmetric_alg, public_key_from_jwk
+from ..keyquality import roca_vulnerable
 from ..model import Context
 from .base import CATALOGUE, FETCH_FIXES, jwks_keys
 from .certificates import validity_findings
@@ -103,6 +104,13 @@ ALG_MISMATCH = _register(
     Severity.ERROR,
     "A JWK's alg does not fit its kty/crv (RFC 7518 section 3: RS*/PS* RSA, ES256 P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519).",
     "Fix the key's alg (or the key) so they agree.",
+)
+RSA_ROCA = _register(
+    "jwk_rsa_roca",
+    Severity.ERROR,
+    "The RSA key was made by a library with the ROCA weakness (CVE-2017-15361): its private key can be computed from the public key.",
+    "Treat the key as compromised: generate a new key with an unaffected library (update the token or HSM firmware), rotate, "
+    "and retire this one.",
 )
 RSA_WEAK = _register(
     "jwk_rsa_weak",
@@ -264,6 +272,8 @@ def _key_findings(index: int, key: Mapping[str, Any]) -> Iterator[Finding]:
             return
         if n.bit_length() < MIN_RSA_BITS:
             yield RSA_WEAK.finding(f"{label} is a {n.bit_length()}-bit RSA key.", bits=n.bit_length(), minimum=MIN_RSA_BITS, **where)
+        if roca_vulnerable(n):
+            yield RSA_ROCA.finding(f"{label}'s modulus has the ROCA fingerprint (CVE-2017-15361).", **where)
         if e < 3 or e % 2 == 0:
             yield RSA_EXPONENT.finding(f"{label} has public exponent e={e}.", e=e, **where)
             return
@@ -308,7 +318,7 @@ def _x5c_findings(ctx: Context, index: int, key: Mapping[str, Any]) -> Iterator[
 
 
 def check_certificates_in_jwks(ctx: Context) -> Iterator[Finding]:
-    """x5c is how certificates for pinning come out of a JWKS; without any, only the JWKS URL can be sent."""
+    """RFC 7517 section 4.7: x5c is how certificates for pinning come out of a JWKS; without any, only the JWKS URL can be sent."""
     keys = jwks_keys(ctx)
     if not keys:
         return

@@ -108,14 +108,14 @@ def check_external_id(ctx: Context) -> Iterator[Finding]:
             )
         if not isinstance(value, str):
             yield NOT_STRING.finding(
-                f"The {label}'s {claim} is a {type(value).__name__}.", token=label, claim=claim, actual=short(repr(value))
+                f"The {claim} of the {label} is a {type(value).__name__}.", token=label, claim=claim, actual=short(repr(value))
             )
             continue
         yield CLAIM.finding(f"Qualys would map the {label} by {claim} = {short(value)!r}.", token=label, claim=claim, value=short(value))
         if expected is not None and value != expected:
             hint = " (differs only in letter case)" if value.lower() == expected.lower() else ""
             yield MISMATCH.finding(
-                f"The {label}'s {claim} is {short(value)!r}, the External ID is {expected!r}{hint}.",
+                f"The {claim} of the {label} is {short(value)!r}, the External ID is {expected!r}{hint}.",
                 token=label,
                 claim=claim,
                 expected=expected,
@@ -126,7 +126,7 @@ def check_external_id(ctx: Context) -> Iterator[Finding]:
 
 
 def check_entra_sub(ctx: Context) -> Iterator[Finding]:
-    """Entra ID's sub is pairwise per application (Microsoft identity platform claims reference): map oid or preferred_username."""
+    """OIDC Core section 8 (pairwise subject): Entra ID's sub is pairwise per application, so map oid or preferred_username."""
     if (ctx.inputs.external_id_claim or "sub") != "sub":
         return
     issuers = {effective_issuer(ctx)} | {jws.payload.get("iss") for _, jws in parsed_tokens(ctx) if isinstance(jws.payload.get("iss"), str)}

@@ -1,0 +1,48 @@
+"""Whatever bytes arrive, the readers return data and never raise (property tests)."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from validator.certfiles import read_certificate_file
+from validator.fetch import parse_json_strictly
+from validator.model import CertificateInput
+
+PEM_ISH = st.builds(
+    lambda label, body, end: b"-----BEGIN " + label + b"-----\n" + body + (b"\n-----END " + label + b"-----\n" if end else b""),
+    st.sampled_from([b"CERTIFICATE", b"PRIVATE KEY", b"RSA PRIVATE KEY", b"PUBLIC KEY", b"X"]),
+    st.binary(max_size=200),
+    st.booleans(),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.binary(max_size=400), PEM_ISH, st.lists(PEM_ISH, max_size=3).map(b"".join)))
+def test_any_cert_file_content_becomes_a_record_and_never_an_exception(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "c.pem"
+        path.write_bytes(data)
+        record = read_certificate_file(CertificateInput(path, "k"))
+    assert record.path == path and record.kid == "k"
+    assert record.error is None or "\n" not in record.error
+    if re.search(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----", data):
+        assert record.contains_private_key
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_strict_json_parsing_fails_only_with_value_errors(data: bytes) -> None:
+    with contextlib.suppress(ValueError):
+        parse_json_strictly(data)
+
+
+def test_deeply_nested_json_is_not_json_rather_than_a_crash() -> None:
+    with pytest.raises(ValueError, match="nested too deeply"):
+        parse_json_strictly(b"[" * 100_000)

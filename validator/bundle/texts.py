@@ -1,0 +1,55 @@
+"""The texts of a bundle (REQUEST.md, report.txt) must say what its data (onboarding.json, report.json) says.
+
+SHA256SUMS only proves that nothing changed after the sums were written; someone who edits the
+issuer in REQUEST.md can write new sums too. Deriving the texts again from the data closes that
+gap: the ticket text Support reads is exactly the data the checks ran on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+
+from .. import __version__
+from ..findings import Finding, Severity
+from ..report import render_text, report_schema
+from . import codes
+from .render import request_markdown
+
+
+def _findings(report: Mapping[str, Any]) -> list[Finding]:
+    return [Finding(f["code"], Severity(f["severity"]), f["area"], f["message"], f["fix"], dict(f["evidence"])) for f in report["findings"]]
+
+
+def parse_report(files: Mapping[str, bytes]) -> tuple[dict[str, Any] | None, list[Finding]]:
+    if "report.json" not in files:
+        return None, []  # reported as a required file
+    try:
+        report = json.loads(files["report.json"])
+    except ValueError as exc:
+        return None, [codes.REPORT_INVALID.finding(f"report.json is not valid JSON ({exc}).", file="report.json")]
+    errors = sorted(Draft202012Validator(report_schema()).iter_errors(report), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        return None, [codes.REPORT_INVALID.finding(f"report.json: {e.json_path}: {e.message}", file="report.json") for e in errors[:20]]
+    return report, []
+
+
+def text_findings(doc: dict[str, Any] | None, report: dict[str, Any] | None, files: Mapping[str, bytes]) -> list[Finding]:
+    """Derive REQUEST.md and report.txt again; ``doc`` must already have passed the schema."""
+    if doc is None or report is None:
+        return []
+    if doc.get("tool_version") != __version__:
+        return [codes.TEXT_NOT_REDERIVED.finding(f"Made by version {doc.get('tool_version')}, verified by {__version__}.")]
+    findings = _findings(report)
+    expected = {
+        "REQUEST.md": request_markdown(doc, findings, sorted(files)),
+        "report.txt": render_text(findings, report["values"], colour=False).encode("utf-8"),
+    }
+    return [
+        codes.TEXT_INCONSISTENT.finding(f"{name} is not what onboarding.json and report.json say: it was edited.", file=name)
+        for name, text in expected.items()
+        if name in files and files[name] != text
+    ]
