@@ -15,46 +15,12 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from .bundle import KEY_SOURCES, MAX_CERTIFICATES, BundleError, BundleOptions, build_contents, verify_bundle, write_zip
+from .bundle import BundleError, BundleOptions, build_contents, verify_bundle, write_zip
 from .bundle.material import slug
 from .findings import Finding, Severity
 from .model import Context
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
-
-
-def add_bundle_arguments(parser: argparse.ArgumentParser) -> None:
-    """The bundle-only options; the lead adds the ``check`` inputs (and ``--now``) to the same parser."""
-    group = parser.add_argument_group("onboarding package")
-    group.add_argument(
-        "-o", "--output", metavar="FILE.zip", type=Path, help="where to write the zip (default: qualys-oidc-onboarding-<idp-name>.zip)"
-    )
-    group.add_argument(
-        "--key-source",
-        choices=KEY_SOURCES,
-        help="send the JWKS URL or pinned certificates (default: the JWKS URL when keys rotate or there are several, else certificates)",
-    )
-    group.add_argument(
-        "--use-kid",
-        action="append",
-        default=[],
-        metavar="KID",
-        help=f"a certificate to send and use for OIDC, by kid (repeatable, at most {MAX_CERTIFICATES}); implies --key-source certificates",
-    )
-    group.add_argument(
-        "--include-token",
-        action="store_true",
-        help="also include the whole sample token; refused unless it has expired (a live token is a credential)",
-    )
-    group.add_argument(
-        "--allow-errors", action="store_true", help="write the package even though checks found errors; REQUEST.md opens by listing them"
-    )
-
-
-def add_verify_bundle_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("bundle", metavar="FILE.zip", type=Path, help="the onboarding package to verify")
-    parser.add_argument("--now", metavar="ISO-TIME", help="judge certificates and tokens as of this time (default: the system clock)")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
 
 
 def default_output(ctx: Context) -> Path:

@@ -1,4 +1,4 @@
-"""``oidc-validator``: check an IdP before onboarding, inspect a token, print the check catalogue.
+"""``oidc-validator``: check an IdP, write and verify the onboarding package, simulate the Qualys side, inspect a token.
 
 Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 could not run. A run that cannot
 start prints one line on stderr, never a traceback.
@@ -10,16 +10,21 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__
+from .arguments import add_bundle_arguments, add_input_arguments, add_verify_bundle_arguments
 from .errors import UsageError, ValidatorError
 from .findings import Finding, Severity
-from .inputs import Environment, add_input_arguments, given_tokens, resolve
-from .model import Context
+
+if TYPE_CHECKING:
+    from .inputs import Environment, RunConfig
+    from .model import Context
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 PROG = "oidc-validator"
+SIMULATE_HELP = "also present the sample tokens to an in-process Qualys-side stand-in configured from the package; report its verdict"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,8 +40,26 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     check = commands.add_parser("check", help="check the onboarding request against the IdP and sample tokens")
-    add_input_arguments(check)  # a bundle command takes exactly these inputs too, then calls checked()
+    add_input_arguments(check)  # bundle takes exactly these inputs too, then calls checked()
     check.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
+    check.add_argument("--simulate", action="store_true", help=SIMULATE_HELP)
+
+    bundle = commands.add_parser("bundle", help="run every check and write the onboarding package (zip) for Qualys Support")
+    add_input_arguments(bundle)
+    add_bundle_arguments(bundle)
+    bundle.add_argument("--simulate", action="store_true", help=SIMULATE_HELP)
+
+    verify = commands.add_parser("verify-bundle", help="check an onboarding package: checksums, schema, and the key checks again")
+    add_verify_bundle_arguments(verify)
+
+    simulate = commands.add_parser("simulate", help="serve a Qualys API stand-in configured from an onboarding package")
+    simulate.add_argument("--bundle", required=True, type=Path, metavar="FILE.zip", help="the onboarding package (verified first)")
+    simulate.add_argument("--user", action="append", default=[], metavar="EXTERNAL_ID=LOGIN", help="a Qualys user (repeatable)")
+    simulate.add_argument("--users-file", type=Path, metavar="FILE", help="EXTERNAL_ID=LOGIN lines (# comments)")
+    simulate.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    simulate.add_argument("--port", type=int, default=8443, help="port; 0 picks a free one (default: 8443)")
+    simulate.add_argument("--ca-file", type=Path, metavar="FILE", help="trust this CA (PEM) when fetching the JWKS URL")
+    simulate.add_argument("--leeway-seconds", type=int, default=60, help="clock skew allowed on exp and nbf (default: 60)")
 
     inspect = commands.add_parser("inspect", help="decode and explain a token without verifying it")
     source = inspect.add_mutually_exclusive_group()
@@ -50,19 +73,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def checked(args: argparse.Namespace, env: Environment) -> tuple[Context, list[Finding]]:
-    """The check pipeline: flags -> inputs -> observations -> findings. A ``bundle`` command reuses it unchanged."""
+def checked(args: argparse.Namespace, env: Environment) -> tuple[RunConfig, Context, list[Finding]]:
+    """The check pipeline: flags -> inputs -> observations -> findings (and the stand-in's verdict with --simulate)."""
     from . import observe
     from .checks import run_checks
+    from .inputs import resolve
 
-    ctx = observe.context(resolve(args, env))
-    return ctx, list(run_checks(ctx))
+    config = resolve(args, env)
+    ctx = observe.context(config)
+    findings = list(run_checks(ctx))
+    if getattr(args, "simulate", False):
+        from .simulate.preview import simulate_findings
+
+        findings += simulate_findings(ctx, findings, fetch=config.fetch)
+    return config, ctx, findings
 
 
 def _run_check(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
     from .report import onboarding_values, render_json, render_text, use_colour
 
-    ctx, findings = checked(args, env)
+    _, ctx, findings = checked(args, env)
     values = onboarding_values(ctx)
     if args.format == "json":
         out.write(render_json(findings, values) + "\n")
@@ -72,7 +102,7 @@ def _run_check(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
 
 
 def _run_inspect(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
-    from .inputs import parse_now
+    from .inputs import given_tokens, parse_now
     from .inspect import JoseError, decode, explain, render_json, render_text
 
     if args.token is None and args.token_file is None:
@@ -89,15 +119,50 @@ def _run_inspect(args: argparse.Namespace, env: Environment, out: TextIO) -> int
     return EXIT_OK
 
 
+def _run_bundle(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
+    from .bundle_cli import run_bundle
+    from .obtain import secret_forms
+
+    config, ctx, findings = checked(args, env)
+    return run_bundle(ctx, findings, args, forbidden=secret_forms(config.grant) if config.grant else (), out=out)
+
+
+def _run_verify_bundle(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
+    from .bundle_cli import run_verify_bundle
+    from .inputs import parse_now
+
+    return run_verify_bundle(args.bundle, now=parse_now(args.now, env), fmt=args.format, out=out)
+
+
+def _run_simulate(args: argparse.Namespace, env: Environment) -> int:
+    from dataclasses import replace
+
+    from .inputs import parse_now
+    from .options import FetchOptions
+    from .simulate import load_bundle, parse_users
+    from .simulate.serve import serve
+
+    users = parse_users(args.user, args.users_file)
+    if not users:
+        raise UsageError("simulate needs at least one --user EXTERNAL_ID=LOGIN (or --users-file): Qualys maps every token to a user")
+    config = load_bundle(args.bundle, users, now=parse_now(None, env), fetch=FetchOptions(ca_file=args.ca_file))
+    serve(replace(config, leeway_seconds=args.leeway_seconds), host=args.host, port=args.port)
+    return EXIT_OK
+
+
 def _run_catalogue(out: TextIO) -> int:
+    from .bundle import BUNDLE_CATALOGUE
     from .checks import CATALOGUE
     from .report import catalogue_markdown
+    from .simulate.preview import SIMULATE_CATALOGUE
 
-    out.write(catalogue_markdown(CATALOGUE))
+    out.write(catalogue_markdown([*CATALOGUE, *SIMULATE_CATALOGUE, *BUNDLE_CATALOGUE]))
     return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    from .inputs import Environment
+
     env = env or Environment()
     out = sys.stdout
     try:
@@ -106,6 +171,12 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             return _run_check(args, env, out)
         if args.command == "inspect":
             return _run_inspect(args, env, out)
+        if args.command == "bundle":
+            return _run_bundle(args, env, out)
+        if args.command == "verify-bundle":
+            return _run_verify_bundle(args, env, out)
+        if args.command == "simulate":
+            return _run_simulate(args, env)
         return _run_catalogue(out)
     except ValidatorError as exc:
         print(f"{PROG}: {exc.message}" if not exc.message.startswith(PROG) else exc.message, file=sys.stderr)

@@ -14,28 +14,16 @@ import os
 import socket
 import ssl
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, NoReturn
 
 import certifi
 import httpx
 
 from .model import Fetched, FetchErrorKind
+from .options import FetchOptions
 
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/jwk-set+json"})
 USER_AGENT = "oidc-validator (pre-onboarding self-check)"
-
-
-@dataclass(frozen=True)
-class FetchOptions:
-    """Network limits shared by the fetcher and the token requests."""
-
-    connect_timeout_seconds: float = 5.0
-    # httpx timeouts apply per operation; this one bounds the whole exchange, redirects included.
-    total_timeout_seconds: float = 15.0
-    max_body_bytes: int = 1024 * 1024
-    max_redirects: int = 3
-    ca_file: Path | None = None
 
 
 class _Failed(Exception):

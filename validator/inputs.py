@@ -1,6 +1,6 @@
 """Flags and ``onboarding.toml`` (flags win) -> ``Inputs`` plus the run's options.
 
-``add_input_arguments`` and ``resolve`` are shared by every subcommand that reads the onboarding
+``arguments.add_input_arguments`` and ``resolve`` are shared by every subcommand that reads the onboarding
 request (``check`` today, ``bundle`` later), so they accept exactly the same inputs.
 """
 
@@ -21,13 +21,14 @@ from typing import Any, TextIO
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import UsageError
-from .fetch import FetchOptions, ssl_context
+from .fetch import ssl_context
 from .model import CertificateInput, Inputs, SampleToken
+from .options import FetchOptions
 
 MAX_TOKEN_BYTES = 1024 * 1024
 DEFAULTS = FetchOptions()
 
-__all__ = ["Environment", "GrantRequest", "RunConfig", "add_input_arguments", "given_tokens", "parse_now", "resolve"]
+__all__ = ["Environment", "GrantRequest", "RunConfig", "given_tokens", "parse_now", "resolve"]
 
 
 class OnboardingFile(BaseModel):
@@ -103,39 +104,6 @@ class Environment:
 
     def stdin_is_terminal(self) -> bool:
         return bool(getattr(self.stdin, "isatty", lambda: False)())
-
-
-def add_input_arguments(parser: argparse.ArgumentParser) -> None:
-    """Every input of the onboarding request. Defaults are None so that flags can win over the config file."""
-    parser.add_argument("--config", metavar="FILE", help="onboarding.toml with the same fields (flags win)")
-    request = parser.add_argument_group("onboarding request")
-    request.add_argument("--idp-name", help="a label for the IdP")
-    request.add_argument("--entity-id", help="the IdP's unique identifier (https URL or URN)")
-    request.add_argument("--issuer", help="the issuer exactly as tokens carry it in iss")
-    request.add_argument("--audience", action="append", help="the audience Qualys should accept (repeatable)")
-    request.add_argument("--jwks-url", help="the JWKS URL (default: discovery's jwks_uri)")
-    request.add_argument("--cert", action="append", metavar="FILE", help="a signing certificate, PEM or DER .cer (repeatable)")
-    request.add_argument("--cert-kid", action="append", metavar="KID=FILE", help="pair a certificate file with the kid it signs under")
-    request.add_argument("--external-id", help="the Qualys user's External ID")
-    request.add_argument("--external-id-claim", metavar="CLAIM", help="the claim that carries the External ID (default: sub)")
-    token = parser.add_argument_group("sample token (given)")
-    source = token.add_mutually_exclusive_group()
-    source.add_argument("--token", metavar="JWT", help="a sample token, or - to read it from stdin")
-    source.add_argument("--token-file", metavar="FILE", help="a file holding a sample token")
-    grant = parser.add_argument_group("sample tokens (obtained from the token endpoint found by discovery)")
-    grant.add_argument("--client-id", help="client_credentials grant (or the client of the password grant)")
-    grant.add_argument("--client-secret-env", metavar="VAR", help="environment variable holding the client secret")
-    grant.add_argument("--username", help="password grant, as in the Okta example")
-    grant.add_argument("--password-env", metavar="VAR", help="environment variable holding the password")
-    grant.add_argument("--scope", help="scope of the password grant (default: 'openid profile')")
-    net = parser.add_argument_group("network")
-    net.add_argument("--ca-file", metavar="FILE", help="trust this CA (PEM) too, for private CAs")
-    net.add_argument("--connect-timeout-seconds", type=float, metavar="SECONDS", help=f"default {DEFAULTS.connect_timeout_seconds:g}")
-    total_help = f"per fetch, redirects included; default {DEFAULTS.total_timeout_seconds:g}"
-    net.add_argument("--total-timeout-seconds", type=float, metavar="SECONDS", help=total_help)
-    net.add_argument("--max-body-bytes", type=int, metavar="BYTES", help=f"default {DEFAULTS.max_body_bytes}")
-    net.add_argument("--max-redirects", type=int, metavar="N", help=f"default {DEFAULTS.max_redirects}")
-    parser.add_argument("--now", metavar="ISO-TIME", help="check as of this time (default: the system clock)")
 
 
 def _read_config(path: Path) -> tuple[OnboardingFile, Path]:

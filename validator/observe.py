@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .certfiles import read_certificate_file
-from .fetch import FetchOptions, fetch_json, is_loopback_url
+from .fetch import fetch_json, is_loopback_url
 from .inputs import GrantRequest, RunConfig
 from .model import Context, Fetched, Inputs, Observations, TokenRequestFailure
 from .obtain import obtain_tokens
+from .options import FetchOptions
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 

@@ -13,13 +13,8 @@ import pytest
 from bundlekit import T0, certificate, crafted_context, idp_context, jwk_for, rezip, rsa_key, unzip
 
 from idp import Clock, running
-from validator.bundle_cli import (
-    add_bundle_arguments,
-    add_verify_bundle_arguments,
-    default_output,
-    run_bundle,
-    run_verify_bundle,
-)
+from validator.arguments import add_bundle_arguments, add_verify_bundle_arguments
+from validator.bundle_cli import default_output, run_bundle, run_verify_bundle
 from validator.findings import Finding, Severity
 from validator.model import Context
 

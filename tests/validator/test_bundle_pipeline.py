@@ -13,12 +13,13 @@ import pytest
 from bundlekit import AUDIENCE, EXTERNAL_ID, T0, idp_context, unzip
 
 from idp import Clock, RunningIdp, running
+from validator.arguments import add_bundle_arguments, add_input_arguments
 from validator.bundle import verify_bundle
 from validator.bundle.sample import signature_segment
-from validator.bundle_cli import add_bundle_arguments, run_bundle
+from validator.bundle_cli import run_bundle
 from validator.checks import run_checks
 from validator.findings import Severity
-from validator.inputs import Environment, add_input_arguments, resolve
+from validator.inputs import Environment, resolve
 from validator.observe import context
 from validator.obtain import secret_forms
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from idp import RunningIdp
-from validator.fetch import FetchOptions, fetch_json, is_json_media_type, parse_json_strictly
+from validator.fetch import fetch_json, is_json_media_type, parse_json_strictly
 from validator.model import Fetched
+from validator.options import FetchOptions
 
 from .conftest import Faulty
 

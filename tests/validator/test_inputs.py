@@ -12,11 +12,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from idp.tls import ensure_tls
+from validator.arguments import add_input_arguments
 from validator.certfiles import read_certificate_file
 from validator.errors import UsageError
-from validator.fetch import FetchOptions
-from validator.inputs import Environment, RunConfig, add_input_arguments, resolve
+from validator.inputs import Environment, RunConfig, resolve
 from validator.model import CertificateInput
+from validator.options import FetchOptions
 
 NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 
@@ -76,7 +77,7 @@ def test_the_config_file_supplies_fields_and_flags_win(tmp_path: Path) -> None:
         'audience = "api://file"\n'
         'entity_id = "urn:example:idp"\n'
         'cert = ["a.pem"]\n'
-        'total_timeout_seconds = 3\n'
+        "total_timeout_seconds = 3\n"
         "[cert_kid]\n"
         'k1 = "b.pem"\n'
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from idp import RunningIdp
-from validator.fetch import FetchOptions
 from validator.inputs import GrantRequest, RunConfig
 from validator.model import Inputs
 from validator.observe import discovery_url, observe
+from validator.options import FetchOptions
 
 from .conftest import Faulty
 

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from idp import RunningIdp
-from validator.fetch import FetchOptions
 from validator.inputs import GrantRequest
 from validator.obtain import obtain_tokens, scrub
+from validator.options import FetchOptions
 
 from .conftest import Faulty
 

@@ -42,7 +42,7 @@ def test_the_text_report_groups_by_area_with_errors_first_and_counts_in_the_summ
     assert text.index("\nISSUER\n") < text.index("\nTOKEN\n")
     assert text.index("[token_expired]") < text.index("[token_typ]")
     assert "      fix: Give --issuer." in text
-    assert '      evidence: exp=1\n' in text  # empty evidence values are left out
+    assert "      evidence: exp=1\n" in text  # empty evidence values are left out
     assert text.rstrip().endswith("Summary: 1 error, 1 warning, 1 info. NOT ready: fix the errors above.")
 
 

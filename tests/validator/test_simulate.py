@@ -13,7 +13,7 @@ from bundlekit import EXTERNAL_ID, idp_context
 
 from idp import RunningIdp, running
 from validator.bundle import BundleOptions, build_contents, write_zip
-from validator.fetch import FetchOptions
+from validator.options import FetchOptions
 from validator.simulate import JwksKeys, StandInConfig, load_bundle, parse_users
 from validator.simulate.app import create_stand_in_app
 

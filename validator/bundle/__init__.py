@@ -1,11 +1,39 @@
-"""The onboarding package for Qualys Support (``oidc-validator bundle``) and its verifier (``verify-bundle``)."""
+"""The onboarding package for Qualys Support (``oidc-validator bundle``) and its verifier (``verify-bundle``).
 
-from .archive import write_zip, zip_bytes
-from .codes import BUNDLE_CATALOGUE
-from .contents import BundleOptions, build_contents
-from .errors import BundleError
-from .keysource import KEY_SOURCES, MAX_CERTIFICATES, KeySourceName
-from .verify import verify_bundle, verify_files
+Names load on first use (PEP 562), so ``validator.bundle.limits`` stays cheap for ``--help``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .limits import KEY_SOURCES, MAX_CERTIFICATES, KeySourceName
+
+if TYPE_CHECKING:
+    from .archive import write_zip, zip_bytes
+    from .codes import BUNDLE_CATALOGUE
+    from .contents import BundleOptions, build_contents
+    from .errors import BundleError
+    from .verify import verify_bundle, verify_files
+
+_WHERE = {
+    "write_zip": "archive",
+    "zip_bytes": "archive",
+    "BUNDLE_CATALOGUE": "codes",
+    "BundleOptions": "contents",
+    "build_contents": "contents",
+    "BundleError": "errors",
+    "verify_bundle": "verify",
+    "verify_files": "verify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BUNDLE_CATALOGUE",

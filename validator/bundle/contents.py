@@ -17,7 +17,8 @@ from ..model import Context
 from ..report import onboarding_values, sorted_findings
 from .errors import BundleError
 from .guard import assert_no_secrets
-from .keysource import JWKS_ORIGIN, KeySource, KeySourceName, choose_key_source, fetched_jwks, x5c_leaf
+from .keysource import JWKS_ORIGIN, KeySource, choose_key_source, fetched_jwks, x5c_leaf
+from .limits import KeySourceName
 from .material import certificate_facts, file_stem, jwk_facts, jwks_key_list, public_jwks
 from .render import counts, dumps, report_json, report_text, request_markdown
 from .sample import DecodedSample, choose_sample, is_expired, signature_segments, token_to_include

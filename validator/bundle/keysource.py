@@ -11,7 +11,7 @@ import base64
 import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from cryptography import x509
 
@@ -19,11 +19,9 @@ from ..certs import load_der, same_public_key, validity
 from ..checks.keysource import rotation_signs
 from ..model import Context
 from .errors import BundleError
+from .limits import MAX_CERTIFICATES, KeySourceName
 from .material import jwks_key_list
 
-KeySourceName = Literal["jwks_url", "certificates"]
-KEY_SOURCES: tuple[KeySourceName, ...] = ("jwks_url", "certificates")
-MAX_CERTIFICATES = 5
 JWKS_ORIGIN = "JWKS x5c"
 
 

@@ -15,8 +15,8 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from ..bundle.verify import read_entries, verify_files
 from ..errors import UsageError, ValidatorError
-from ..fetch import FetchOptions
 from ..findings import Severity
+from ..options import FetchOptions
 
 
 @dataclass(frozen=True)
@@ -77,10 +77,17 @@ def load_bundle(path: Path, users: Mapping[str, str], *, now: datetime, fetch: F
     errors = [f for f in findings if f.severity == Severity.ERROR]
     if errors:
         raise UsageError(f"bundle {path} does not verify: {errors[0].code}: {errors[0].message}", code="bundle_invalid")
+    return config_from_files(files, users, fetch=fetch, origin=str(path))
+
+
+def config_from_files(
+    files: Mapping[str, bytes], users: Mapping[str, str], *, fetch: FetchOptions | None = None, origin: str = "the bundle"
+) -> StandInConfig:
+    """The stand-in configured as Support would configure Qualys from these bundle files."""
     doc = json.loads(files["onboarding.json"])
     certs = tuple(_jwk_of(files[c["file"]], c["kid"], c.get("alg")) for c in doc.get("certificates", []) if c.get("use_for_oidc"))
     if not doc.get("issuer") or not doc.get("audiences"):
-        raise UsageError(f"bundle {path} has no issuer or audience: Qualys could not be configured from it", code="bundle_incomplete")
+        raise UsageError(f"{origin} has no issuer or audience: Qualys could not be configured from it", code="bundle_incomplete")
     return StandInConfig(
         issuer=doc["issuer"],
         audiences=tuple(doc["audiences"]),

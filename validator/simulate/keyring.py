@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..fetch import FetchOptions, fetch_json
+from ..fetch import fetch_json
 from ..model import Fetched
+from ..options import FetchOptions
 
 
 class Keyring(Protocol):

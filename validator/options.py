@@ -1,0 +1,18 @@
+"""Run options light enough for argument parsing (no httpx import): ``--help`` stays fast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """Network limits shared by the fetcher and the token requests."""
+
+    connect_timeout_seconds: float = 5.0
+    # httpx timeouts apply per operation; this one bounds the whole exchange, redirects included.
+    total_timeout_seconds: float = 15.0
+    max_body_bytes: int = 1024 * 1024
+    max_redirects: int = 3
+    ca_file: Path | None = None
