@@ -7,6 +7,7 @@ start prints one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -146,7 +147,12 @@ def _run_simulate(args: argparse.Namespace, env: Environment) -> int:
     if not users:
         raise UsageError("simulate needs at least one --user EXTERNAL_ID=LOGIN (or --users-file): Qualys maps every token to a user")
     config = load_bundle(args.bundle, users, now=parse_now(None, env), fetch=FetchOptions(ca_file=args.ca_file))
-    serve(replace(config, leeway_seconds=args.leeway_seconds), host=args.host, port=args.port)
+    # Each decision (never the token) is logged on stderr, as a Qualys-side audit trail would be.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    try:
+        serve(replace(config, leeway_seconds=args.leeway_seconds), host=args.host, port=args.port)
+    except KeyboardInterrupt:  # Ctrl-C is how a server is meant to stop
+        pass
     return EXIT_OK
 
 

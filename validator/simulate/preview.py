@@ -50,7 +50,10 @@ def simulate_findings(ctx: Context, findings: Sequence[Finding], *, fetch: Fetch
     except (BundleError, ValidatorError) as exc:
         return [NOT_RUN.finding(f"No onboarding package can be built: {exc.message}", reason=exc.code)]
     results: list[Finding] = []
-    for token in ctx.inputs.tokens:
+    # An API client sends access tokens; ID tokens are for the client (their aud says so), so they are
+    # presented only when no access token is at hand.
+    presented = [t for t in ctx.inputs.tokens if t.kind != "id_token"] or list(ctx.inputs.tokens)
+    for token in presented:
         label = f"{token.kind} from {token.source}"
         decision = present(config, token.raw)
         evidence = {"token": label, "reason": decision.reason, "key_source": config.key_source}
