@@ -7,6 +7,7 @@ start prints one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -149,10 +150,8 @@ def _run_simulate(args: argparse.Namespace, env: Environment) -> int:
     config = load_bundle(args.bundle, users, now=parse_now(None, env), fetch=FetchOptions(ca_file=args.ca_file))
     # Each decision (never the token) is logged on stderr, as a Qualys-side audit trail would be.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop
         serve(replace(config, leeway_seconds=args.leeway_seconds), host=args.host, port=args.port)
-    except KeyboardInterrupt:  # Ctrl-C is how a server is meant to stop
-        pass
     return EXIT_OK
 
 
