@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: run test lint unit serve clean
+.PHONY: run serve test lint unit fuzz bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,7 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
+# The main job on the embedded test IdP: check, simulate, bundle to out/, verify.
 run: $(STAMP)
+	$(BIN)/python -m validator.demo
+
+# Just the test IdP, on http://127.0.0.1:8000, with the test-only demo credentials.
+serve: $(STAMP)
 	$(BIN)/oidc-idp serve --host 127.0.0.1 --port 8000
 
 test: lint unit
@@ -22,7 +28,19 @@ lint: $(STAMP)
 	$(BIN)/mypy idp validator
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(PYTEST) -q
+
+# Long property-based runs (hypothesis' "fuzz" profile: 5000 examples per property).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(PYTEST) -q tests/hardening tests/validator -k "never or any_ or robust or properties"
+
+# Figures measured in one run (wrk from Debian's packages drives the load).
+bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python tests/bench/run_bench.py
+
+docs: $(STAMP)
+	$(BIN)/oidc-validator catalogue > docs/checks.md
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

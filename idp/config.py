@@ -219,7 +219,9 @@ class _IssuerFields(_Model):
         for trusted in self.trusted_issuers:
             client = next((c for c in self.clients if c.client_id == trusted.client_id), None)
             if client is None or JWT_BEARER_GRANT not in client.grant_types:
-                raise ValueError(f"trusted issuer {trusted.issuer!r} names client {trusted.client_id!r}, which must allow {JWT_BEARER_GRANT}")
+                raise ValueError(
+                    f"trusted issuer {trusted.issuer!r} names client {trusted.client_id!r}, which must allow {JWT_BEARER_GRANT}"
+                )
         return self
 
 
@@ -236,7 +238,9 @@ class IssuerConfig(_IssuerFields):
         return value
 
 
-RESERVED_ISSUER_IDS = frozenset({"tls", "_admin", ".well-known", "jwks", "token", "userinfo", "authorize", "introspect", "revoke", "logout"})
+RESERVED_ISSUER_IDS = frozenset(
+    {"tls", "_admin", ".well-known", "jwks", "token", "userinfo", "authorize", "introspect", "revoke", "logout"}
+)
 
 
 class IdpConfig(_IssuerFields):
@@ -353,3 +357,5 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}", code="config_unreadable") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}", code="config_not_toml") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not valid TOML: it is not UTF-8 text", code="config_not_toml") from None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from idp import RunningIdp, running
 
@@ -27,3 +29,9 @@ def idp_tls_server() -> Iterator[RunningIdp]:
 def anyio_backend() -> str:
     """Async tests run on asyncio, the loop uvicorn serves the project on."""
     return "asyncio"
+
+
+# Property tests: a bounded run in `make test`; `make fuzz` selects the long profile.
+settings.register_profile("default", max_examples=100, deadline=None)
+settings.register_profile("fuzz", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -56,26 +56,26 @@ def no_crash(findings: list[Finding]) -> None:
     assert "internal_error" not in codes(findings), [f.message for f in findings if f.code == "internal_error"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @hgiven(st.text(max_size=200))
 def test_any_text_as_a_token_gives_findings_not_a_crash(raw: str) -> None:
     no_crash(run_checks(context(tokens=given(raw))))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @hgiven(st.dictionaries(st.text(max_size=6), json_values, max_size=6), st.dictionaries(st.text(max_size=6), json_values, max_size=8))
 def test_any_json_header_and_payload_give_findings_not_a_crash(header: dict[str, Any], payload: dict[str, Any]) -> None:
     raw = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}.{b64url(b'sig')}"
     no_crash(run_checks(context(tokens=given(raw))))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @hgiven(st.lists(jwk_like | json_values, max_size=4))
 def test_any_key_set_gives_findings_not_a_crash(keys: list[Any]) -> None:
     no_crash(run_checks(context(jwks=jwks(*keys))))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(deadline=None)
 @hgiven(json_values, json_values)
 def test_any_json_document_as_discovery_or_jwks_gives_findings_not_a_crash(discovery: Any, key_set: Any) -> None:
     no_crash(run_checks(context(discovery=fetched(DISCOVERY_URL, discovery), jwks=fetched(JWKS_URL, key_set))))

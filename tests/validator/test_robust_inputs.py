@@ -23,7 +23,7 @@ PEM_ISH = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(st.one_of(st.binary(max_size=400), PEM_ISH, st.lists(PEM_ISH, max_size=3).map(b"".join)))
 def test_any_cert_file_content_becomes_a_record_and_never_an_exception(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as directory:
@@ -36,7 +36,7 @@ def test_any_cert_file_content_becomes_a_record_and_never_an_exception(data: byt
         assert record.contains_private_key
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(st.binary(max_size=200))
 def test_strict_json_parsing_fails_only_with_value_errors(data: bytes) -> None:
     with contextlib.suppress(ValueError):

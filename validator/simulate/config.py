@@ -73,7 +73,7 @@ def _jwk_of(cert_pem: bytes, kid: str, alg: str | None) -> dict[str, Any]:
 def load_bundle(path: Path, users: Mapping[str, str], *, now: datetime, fetch: FetchOptions | None = None) -> StandInConfig:
     """Verify the bundle (checksums, schema, key material) and configure the stand-in from it."""
     files, findings = read_entries(path)
-    findings += verify_files(files, now=now) if files else []
+    findings += verify_files(files, now=now)
     errors = [f for f in findings if f.severity == Severity.ERROR]
     if errors:
         raise UsageError(f"bundle {path} does not verify: {errors[0].code}: {errors[0].message}", code="bundle_invalid")
