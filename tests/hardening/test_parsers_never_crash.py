@@ -116,7 +116,11 @@ def test_any_bytes_as_a_bundle_give_findings(data: bytes) -> None:
 
 
 @settings(deadline=None)
-@given(st.dictionaries(st.sampled_from(["onboarding.json", "jwks.json", "SHA256SUMS", "REQUEST.md", "certs/a.pem", "../x"]), st.binary(max_size=300)))
+@given(
+    st.dictionaries(
+        st.sampled_from(["onboarding.json", "jwks.json", "SHA256SUMS", "REQUEST.md", "certs/a.pem", "../x"]), st.binary(max_size=300)
+    )
+)
 def test_any_bundle_shaped_zip_gives_findings_and_never_verifies(entries: dict[str, bytes]) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
