@@ -52,6 +52,9 @@ class Profile:
     claims: Callable[[ClaimInput], dict[str, Any]] | None = None
     # Google's ID tokens are also seen with the issuer written without "https://".
     iss_without_scheme_in_id_tokens: bool = False
+    # What `oidc-validator check` must say about this profile: the vendor it recognises, and its hint codes.
+    recognised_as: str | None = None
+    hints: frozenset[str] = frozenset()
 
     def issuer_for(self, origin: str, *, tenant_id: str, realm: str) -> str:
         return origin.rstrip("/") + self.base_path.format(tenant_id=tenant_id, realm=realm) + self.issuer_suffix
@@ -142,6 +145,8 @@ PROFILES: tuple[Profile, ...] = (
         "/oauth2/v2.0/token",
         "/openid/userinfo",
         claims=_entra_v2,
+        recognised_as="entra-v2",
+        hints=frozenset({"vendor_recognised", "vendor_entra_token_version", "external_id_entra_sub"}),
     ),
     Profile(
         "entra-v1",
@@ -153,6 +158,8 @@ PROFILES: tuple[Profile, ...] = (
         "/oauth2/token",
         "/openid/userinfo",
         claims=_entra_v1,
+        recognised_as="entra-v1",
+        hints=frozenset({"vendor_recognised", "vendor_entra_token_version", "external_id_entra_sub"}),
     ),
     Profile(
         "okta-custom",
@@ -165,6 +172,8 @@ PROFILES: tuple[Profile, ...] = (
         "/v1/userinfo",
         x5c=False,
         claims=_okta_custom,
+        recognised_as="okta-custom",
+        hints=frozenset({"vendor_recognised", "jwks_no_x5c"}),
     ),
     Profile(
         "okta-org",
@@ -177,6 +186,8 @@ PROFILES: tuple[Profile, ...] = (
         "/oauth2/v1/userinfo",
         x5c=False,
         claims=_okta,
+        recognised_as="okta-org",
+        hints=frozenset({"vendor_recognised", "vendor_okta_org_server", "jwks_no_x5c"}),
     ),
     Profile(
         "auth0",
@@ -188,6 +199,8 @@ PROFILES: tuple[Profile, ...] = (
         "/oauth/token",
         "/userinfo",
         claims=_auth0,
+        recognised_as="auth0",
+        hints=frozenset({"vendor_recognised", "vendor_auth0_issuer_slash"}),
     ),
     Profile(
         "keycloak",
@@ -199,6 +212,8 @@ PROFILES: tuple[Profile, ...] = (
         "/protocol/openid-connect/token",
         "/protocol/openid-connect/userinfo",
         claims=_keycloak,
+        recognised_as="keycloak",
+        hints=frozenset({"vendor_recognised"}),
     ),
     Profile(
         "google",
@@ -211,6 +226,8 @@ PROFILES: tuple[Profile, ...] = (
         "/v1/userinfo",
         x5c=False,
         claims=_google,
+        recognised_as="google",
+        hints=frozenset({"vendor_recognised", "vendor_google_issuer_forms", "token_iss_mismatch", "jwks_no_x5c"}),
         iss_without_scheme_in_id_tokens=True,
     ),
 )

@@ -47,6 +47,7 @@ class Scenario:
     name: str
     breaks: str
     scope: Scope
+    # Exactly the error and warning codes `oidc-validator check` reports against this scenario (over TLS).
     expected_codes: frozenset[str] = frozenset()
     discovery: DocHook | None = None
     jwks: DocHook | None = None
@@ -54,6 +55,11 @@ class Scenario:
     claims: ClaimsHook | None = None
     signer: Signer | None = None
     tls_only: bool = field(default=False)  # only distinguishable when the issuer is https
+
+
+def _codes(*codes: str) -> frozenset[str]:
+    """The validator finding codes (errors and warnings, exactly) this scenario must produce."""
+    return frozenset(codes)
 
 
 def _sign_with(key: SigningKey, *, kid: str | None = None) -> Signer:
@@ -170,79 +176,155 @@ SCENARIOS: tuple[Scenario, ...] = (
         "issuer_trailing_slash",
         "tokens carry the issuer with a trailing slash; discovery has it without",
         "token",
+        _codes("token_iss_mismatch"),
         claims=_claims(lambda c, env: {**c, "iss": env.config.issuer.rstrip("/") + "/"}),
     ),
     Scenario(
         "discovery_issuer_mismatch",
         "discovery's issuer differs from the URL it is served under",
         "discovery",
+        _codes("issuer_discovery_mismatch"),
         discovery=lambda d, env: {**d, "issuer": env.config.issuer.rstrip("/") + "/tenant-b"},
     ),
-    Scenario("token_kid_not_in_jwks", "tokens name a kid the JWKS does not publish", "token", signer=_sign_unpublished_kid),
-    Scenario("jwks_keys_without_kid", "JWKS keys have no kid", "keys", jwks=_map_keys(_without("kid"))),
-    Scenario("duplicate_kids", "two different JWKS keys share one kid", "keys", jwks=_add_keys(_duplicate_kid)),
-    Scenario("jwks_without_x5c", "JWKS keys carry no certificate (x5c, x5t)", "keys", jwks=_map_keys(_without("x5c", "x5t", "x5t#S256"))),
-    Scenario("x5c_of_another_key", "the signing key's x5c holds another key's certificate", "keys", jwks=_replace_active(_x5c_of_other)),
-    Scenario("expired_certificate", "the signing key's certificate has expired", "keys", jwks=_replace_active(_expired_cert)),
-    Scenario("certificate_expiring_soon", "the signing key's certificate expires in 10 days", "keys", jwks=_replace_active(_expiring_cert)),
+    Scenario(
+        "token_kid_not_in_jwks",
+        "tokens name a kid the JWKS does not publish",
+        "token",
+        _codes("token_kid_unknown"),
+        signer=_sign_unpublished_kid,
+    ),
+    Scenario(
+        "jwks_keys_without_kid",
+        "JWKS keys have no kid",
+        "keys",
+        _codes("jwk_kid_missing", "token_kid_unknown"),
+        jwks=_map_keys(_without("kid")),
+    ),
+    Scenario(
+        "duplicate_kids",
+        "two different JWKS keys share one kid",
+        "keys",
+        _codes("jwk_kid_duplicate", "token_key_ambiguous"),
+        jwks=_add_keys(_duplicate_kid),
+    ),
+    Scenario(
+        "jwks_without_x5c",
+        "JWKS keys carry no certificate (x5c, x5t)",
+        "keys",
+        _codes("jwks_no_x5c"),
+        jwks=_map_keys(_without("x5c", "x5t", "x5t#S256")),
+    ),
+    Scenario(
+        "x5c_of_another_key",
+        "the signing key's x5c holds another key's certificate",
+        "keys",
+        _codes("jwk_x5c_key_mismatch"),
+        jwks=_replace_active(_x5c_of_other),
+    ),
+    Scenario(
+        "expired_certificate",
+        "the signing key's certificate has expired",
+        "keys",
+        _codes("certificate_expired"),
+        jwks=_replace_active(_expired_cert),
+    ),
+    Scenario(
+        "certificate_expiring_soon",
+        "the signing key's certificate expires in 10 days",
+        "keys",
+        _codes("certificate_expiring"),
+        jwks=_replace_active(_expiring_cert),
+    ),
     Scenario(
         "weak_rsa_1024",
         "tokens are signed by a 1024-bit RSA key, published in the JWKS",
         "keys",
+        _codes("jwk_rsa_weak"),
         jwks=_add_keys(lambda env: env.material.weak_rsa.jwk),
         signer=_sign_material(lambda m: m.weak_rsa),
     ),
-    Scenario("private_members_in_jwks", "the JWKS publishes the signing key's private members", "keys", jwks=_map_keys(_leak_private)),
-    Scenario("symmetric_key_in_jwks", "the JWKS publishes a symmetric (oct) key", "keys", jwks=_add_keys(_oct_key)),
-    Scenario("hs256_tokens", "tokens are HS256-signed with a shared secret", "token", signer=_sign_hs256),
-    Scenario("alg_none_tokens", "tokens are unsigned (alg none)", "token", signer=_sign_none),
+    Scenario(
+        "private_members_in_jwks",
+        "the JWKS publishes the signing key's private members",
+        "keys",
+        _codes("jwk_private_members"),
+        jwks=_map_keys(_leak_private),
+    ),
+    Scenario(
+        "symmetric_key_in_jwks", "the JWKS publishes a symmetric (oct) key", "keys", _codes("jwk_symmetric"), jwks=_add_keys(_oct_key)
+    ),
+    Scenario("hs256_tokens", "tokens are HS256-signed with a shared secret", "token", _codes("token_alg_symmetric"), signer=_sign_hs256),
+    Scenario("alg_none_tokens", "tokens are unsigned (alg none)", "token", _codes("token_alg_none"), signer=_sign_none),
     Scenario(
         "expired_tokens",
         "tokens expired an hour ago",
         "token",
+        _codes("token_expired"),
         claims=_claims(_times(lambda c, now: {**c, "iat": now - 7200, "nbf": now - 7200, "exp": now - 3600})),
     ),
     Scenario(
         "exp_in_milliseconds",
         "exp is written in milliseconds",
         "token",
+        _codes("token_date_milliseconds"),
         claims=_claims(_times(lambda c, now: {**c, "exp": c["exp"] * 1000})),
     ),
-    Scenario("iat_in_future", "iat is an hour in the future", "token", claims=_claims(_times(lambda c, now: {**c, "iat": now + 3600}))),
+    Scenario(
+        "iat_in_future",
+        "iat is an hour in the future",
+        "token",
+        _codes("token_iat_future"),
+        claims=_claims(_times(lambda c, now: {**c, "iat": now + 3600})),
+    ),
     Scenario(
         "wrong_audience",
         "access tokens carry an audience other than the configured one",
         "token",
+        _codes("token_aud_mismatch"),
         claims=_claims(_set(aud=OTHER_AUDIENCE), ("access",)),
     ),
     Scenario(
         "several_audiences",
         "access tokens carry several audiences",
         "token",
+        _codes("token_aud_several"),
         claims=_claims(lambda c, env: {**c, "aud": [c["aud"], OTHER_AUDIENCE]}, ("access",)),
     ),
-    Scenario("missing_sub", "tokens have no sub claim", "token", claims=_claims(_drop("sub"))),
+    Scenario("missing_sub", "tokens have no sub claim", "token", _codes("external_id_claim_missing"), claims=_claims(_drop("sub"))),
     Scenario(
-        "empty_mapping_claim", "sub and preferred_username are empty strings", "token", claims=_claims(_set(sub="", preferred_username=""))
+        "empty_mapping_claim",
+        "sub and preferred_username are empty strings",
+        "token",
+        _codes("external_id_claim_missing"),
+        claims=_claims(_set(sub="", preferred_username="")),
     ),
     Scenario(
         "http_jwks_uri",
         "discovery's jwks_uri is plain http",
         "discovery",
+        _codes("discovery_endpoint_http_loopback", "jwks_fetch_failed", "token_signature_unverifiable"),
         discovery=lambda d, env: {**d, "jwks_uri": str(d["jwks_uri"]).replace("https://", "http://", 1)},
         tls_only=True,
     ),
-    Scenario("jwks_served_as_html", "the JWKS URL answers an HTML page", "keys", jwks_as_html=True),
+    Scenario(
+        "jwks_served_as_html",
+        "the JWKS URL answers an HTML page",
+        "keys",
+        _codes("jwks_fetch_failed", "token_signature_unverifiable"),
+        jwks_as_html=True,
+    ),
     Scenario(
         "rotation_in_progress",
         "two keys published, tokens signed by the new one (this must pass)",
         "keys",
+        _codes(),
         jwks=_add_keys(lambda env: env.material.other.jwk, first=True),
     ),
     Scenario(
         "rotation_done_badly",
         "tokens are signed by a retired key that the JWKS no longer publishes",
         "token",
+        _codes("token_kid_unknown"),
         signer=_sign_material(lambda m: m.retired),
     ),
 )

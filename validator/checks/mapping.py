@@ -8,6 +8,7 @@ from typing import Any
 from ..findings import Finding, Severity
 from ..model import Context
 from .base import CATALOGUE, effective_issuer, parsed_tokens, short, split_url, token_label
+from .vendor import recognise
 
 AREA = "mapping"
 ENTRA_HOSTS = (
@@ -131,10 +132,12 @@ def check_entra_sub(ctx: Context) -> Iterator[Finding]:
         return
     issuers = {effective_issuer(ctx)} | {jws.payload.get("iss") for _, jws in parsed_tokens(ctx) if isinstance(jws.payload.get("iss"), str)}
     entra = sorted(i for i in issuers if isinstance(i, str) and is_entra_issuer(i))
-    if entra:
+    recognised = recognise(ctx)
+    if entra or (recognised is not None and recognised.key.startswith("entra")):
+        issuer = entra[0] if entra else effective_issuer(ctx)
         yield ENTRA_SUB.finding(
-            f"The issuer {entra[0]} is Entra ID and sub is the mapping claim.",
-            issuer=entra[0],
+            f"The issuer {issuer} is Entra ID and sub is the mapping claim.",
+            issuer=issuer,
             claim="sub",
             suggested_claims=["oid", "preferred_username"],
             flag="--external-id-claim",

@@ -105,8 +105,10 @@ def recognise(ctx: Context) -> Vendor | None:
         return Vendor("auth0", "Auth0", ("issuer host" if host.endswith(".auth0.com") else "gty claim",))
     if "/realms/" in path:
         return Vendor("keycloak", "Keycloak", ("issuer path /realms/{realm}",))
-    if host == "accounts.google.com" or any(c.get("iss") == "accounts.google.com" for c in claims):
-        return Vendor("google", "Google", ("issuer accounts.google.com",))
+    schemeless = issuer.split("://", 1)[-1].rstrip("/")
+    if host == "accounts.google.com" or any(c.get("iss") in ("accounts.google.com", schemeless) for c in claims if "://" in issuer):
+        # Google's hallmark: ID tokens also carry the issuer without its https:// scheme.
+        return Vendor("google", "Google", ("issuer accounts.google.com" if host == "accounts.google.com" else "iss without its scheme",))
     return None
 
 
