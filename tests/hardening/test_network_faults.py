@@ -1,0 +1,153 @@
+"""Faults the fetcher meets in the wild, from loopback servers started here: each is a Fetched error
+(a finding for the checks) within the configured timeout, never a hang or a traceback."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from idp.tls import ensure_tls
+from validator.fetch import fetch_json
+from validator.model import Fetched
+from validator.options import FetchOptions
+
+OPTIONS = FetchOptions(connect_timeout_seconds=0.5, total_timeout_seconds=1.0, max_body_bytes=64 * 1024)
+SERVER_LIFETIME_SECONDS = 5.0
+
+
+@contextmanager
+def raw_server(handle: Callable[[socket.socket], None], *, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Iterator[int]:
+    """A one-purpose TCP server on a loopback address that handles each connection in a thread, for a bounded time."""
+    listener = socket.create_server((host, 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        deadline = time.monotonic() + SERVER_LIFETIME_SECONDS
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            if tls is not None:
+                try:
+                    conn = tls.wrap_socket(conn, server_side=True)
+                except (ssl.SSLError, OSError):
+                    conn.close()
+                    continue
+            threading.Thread(target=_guarded, args=(handle, conn), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        listener.close()
+
+
+def _guarded(handle: Callable[[socket.socket], None], conn: socket.socket) -> None:
+    try:
+        handle(conn)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+def _read_request(conn: socket.socket) -> None:
+    conn.settimeout(2)
+    data = b""
+    while b"\r\n\r\n" not in data and len(data) < 65536:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return
+        data += chunk
+
+
+def reset(conn: socket.socket) -> None:
+    _read_request(conn)
+    # SO_LINGER with a zero timeout turns close() into a TCP RST.
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def silent(conn: socket.socket) -> None:
+    _read_request(conn)
+    time.sleep(3)  # never answers within the client's deadline; bounded so the thread ends
+
+
+def endless(conn: socket.socket) -> None:
+    _read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b'{"keys": [' + b" " * 8000
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        conn.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+
+
+def jwks(conn: socket.socket) -> None:
+    _read_request(conn)
+    body = b'{"keys": []}'
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+
+def timed(url: str, options: FetchOptions = OPTIONS) -> tuple[Fetched, float]:
+    started = time.monotonic()
+    fetched = fetch_json(url, options)
+    return fetched, time.monotonic() - started
+
+
+def test_a_connection_reset_is_a_connect_error() -> None:
+    with raw_server(reset) as port:
+        fetched, _ = timed(f"http://127.0.0.1:{port}/jwks")
+    assert fetched.error == "connect"
+
+
+def test_a_server_that_never_answers_is_a_timeout_within_the_deadline() -> None:
+    with raw_server(silent) as port:
+        fetched, seconds = timed(f"http://127.0.0.1:{port}/jwks")
+    assert fetched.error == "timeout"
+    assert seconds < OPTIONS.total_timeout_seconds + 1.0
+
+
+def test_an_endless_body_stops_at_the_size_cap() -> None:
+    with raw_server(endless) as port:
+        fetched, seconds = timed(f"http://127.0.0.1:{port}/jwks")
+    assert fetched.error in ("too_large", "timeout")
+    assert seconds < OPTIONS.total_timeout_seconds + 1.0
+
+
+@pytest.fixture(scope="module")
+def tls_for_another_host(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, Path]:
+    """A server certificate from a trusted CA, but for another host name than the one the client asks for."""
+    files = ensure_tls(tmp_path_factory.mktemp("tls"), "other.example", datetime.now(UTC))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(files.cert_file, files.key_file)
+    return context, files.ca_file
+
+
+def test_a_certificate_for_another_host_is_a_tls_error(tls_for_another_host: tuple[ssl.SSLContext, Path]) -> None:
+    context, ca_file = tls_for_another_host
+    # The certificate names other.example, localhost, 127.0.0.1 and ::1; the server answers on 127.0.0.2.
+    with raw_server(jwks, tls=context, host="127.0.0.2") as port:
+        fetched, _ = timed(
+            f"https://127.0.0.2:{port}/jwks", FetchOptions(connect_timeout_seconds=0.5, total_timeout_seconds=1.0, ca_file=ca_file)
+        )
+    assert fetched.error == "tls"
+
+
+def test_the_same_server_with_the_right_name_is_fetched(tls_for_another_host: tuple[ssl.SSLContext, Path]) -> None:
+    context, ca_file = tls_for_another_host
+    with raw_server(jwks, tls=context) as port:
+        fetched, _ = timed(f"https://127.0.0.1:{port}/jwks", FetchOptions(ca_file=ca_file))
+    assert fetched.ok and fetched.json == {"keys": []}
