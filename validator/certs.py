@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from .jose import public_key_from_jwk
 
@@ -127,3 +129,18 @@ def describe(certificate: x509.Certificate) -> dict[str, str]:
         "not_after": certificate.not_valid_after_utc.isoformat(),
         "sha256_fingerprint": fingerprint_sha256(certificate),
     }
+
+
+def public_jwk(public_key: Any) -> dict[str, Any] | None:
+    """The JWK (public members only, PyJWT's export) of an RSA, EC or Ed25519 public key; None for other key types."""
+    jwk: dict[str, Any]
+    if isinstance(public_key, rsa.RSAPublicKey):
+        jwk = RSAAlgorithm.to_jwk(public_key, as_dict=True)
+    elif isinstance(public_key, ec.EllipticCurvePublicKey):
+        jwk = ECAlgorithm.to_jwk(public_key, as_dict=True)
+    elif isinstance(public_key, ed25519.Ed25519PublicKey):
+        jwk = OKPAlgorithm.to_jwk(public_key, as_dict=True)
+    else:
+        return None
+    jwk.pop("key_ops", None)  # RFC 7517 section 4.3: callers set "use"
+    return jwk

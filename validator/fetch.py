@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import os
 import socket
 import ssl
 from dataclasses import dataclass, replace
-from typing import Any, NoReturn
+from typing import Any
 
 import certifi
 import httpx
 
+from .jose import strict_json_loads
 from .model import Fetched, FetchErrorKind
 from .options import FetchOptions
 
@@ -73,28 +73,11 @@ def is_json_media_type(content_type: str | None) -> bool:
     return kind in JSON_MEDIA_TYPES or (kind.startswith("application/") and kind.endswith("+json"))
 
 
-def _reject_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
 def parse_json_strictly(body: bytes) -> Any:
-    """RFC 8259 JSON only: UTF-8 without BOM, no NaN/Infinity, no duplicate member names."""
+    """RFC 8259 JSON only: UTF-8 without BOM, no NaN/Infinity, no duplicate member names (ValueError otherwise)."""
     if body.startswith(b"\xef\xbb\xbf"):
         raise ValueError("body starts with a byte order mark")
-    text = body.decode("utf-8", errors="strict")
-    try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys)
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
+    return strict_json_loads(body.decode("utf-8", errors="strict"))
 
 
 def _check_url(url: str) -> httpx.URL:

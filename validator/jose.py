@@ -96,6 +96,21 @@ def _reject_constant(name: str) -> Any:
     raise JoseError("json", f"contains the non-JSON constant {name}")
 
 
+def strict_json_loads(text: str) -> Any:
+    """RFC 8259 JSON only: no NaN/Infinity, no duplicate member names at any depth (RFC 8725 section 3.9)."""
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except JoseError:
+        raise
+    except json.JSONDecodeError as exc:
+        # Only the position: the message never quotes the document (a token payload is a credential's part).
+        raise JoseError("json", f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    except RecursionError:
+        raise JoseError("json", "is not valid JSON (nested too deeply)") from None
+    except ValueError as exc:
+        raise JoseError("json", f"is not valid JSON ({type(exc).__name__})") from None
+
+
 def json_object(data: bytes, what: str) -> dict[str, Any]:
     """Decode UTF-8 JSON that must be an object, rejecting duplicate members at any depth."""
     try:
@@ -103,11 +118,9 @@ def json_object(data: bytes, what: str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise JoseError("json", f"the {what} is not UTF-8") from None
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        value = strict_json_loads(text)
     except JoseError as exc:
         raise JoseError(exc.kind, f"the {what} {exc}") from None
-    except (ValueError, RecursionError) as exc:
-        raise JoseError("json", f"the {what} is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(value, dict):
         raise JoseError("not_object", f"the {what} is JSON but not an object")
     return value

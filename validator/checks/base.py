@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit
 
-from ..findings import Catalogue, Finding
+from ..findings import Catalogue, Code, Finding
 from ..jose import CompactJws, JoseError, split_compact
-from ..model import Context, SampleToken
+from ..model import Context, Fetched, SampleToken
 
 CATALOGUE = Catalogue()
 
@@ -118,3 +118,18 @@ FETCH_FIXES: dict[str, str] = {
     "wrong_content_type": "The server did not answer with application/json: the URL probably serves an HTML page (login or error page).",
     "not_json": "The body is not valid UTF-8 JSON: check that the URL serves the JSON document itself.",
 }
+
+
+def fetch_failure(code: Code, what: str, fetched: Fetched) -> Finding:
+    """A failed fetch of ``what``, named with the URL, its failure kind and the fix for that kind."""
+    kind = fetched.error or "unknown"
+    return code.finding(
+        f"Could not fetch {what} from {fetched.url}: {kind}" + (f" ({fetched.error_detail})." if fetched.error_detail else "."),
+        fix=FETCH_FIXES.get(kind),
+        url=fetched.url,
+        kind=kind,
+        detail=fetched.error_detail,
+        status=fetched.status,
+        content_type=fetched.content_type,
+        redirects=list(fetched.redirects),
+    )

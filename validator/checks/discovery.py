@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ..findings import Finding, Severity
 from ..jose import ASYMMETRIC_ALGS
 from ..model import Context
-from .base import CATALOGUE, FETCH_FIXES, effective_issuer, parsed_tokens, token_label, url_kind
+from .base import CATALOGUE, effective_issuer, fetch_failure, parsed_tokens, token_label, url_kind
 
 AREA = "discovery"
 
@@ -91,18 +91,7 @@ def check_discovery_fetched(ctx: Context) -> Iterator[Finding]:
         yield NOT_CHECKED.finding("The discovery document was not fetched.", issuer=issuer)
         return
     if not fetched.ok:
-        kind = fetched.error or "unknown"
-        yield FETCH_FAILED.finding(
-            f"Could not fetch the discovery document from {fetched.url}: {kind}"
-            + (f" ({fetched.error_detail})." if fetched.error_detail else "."),
-            fix=FETCH_FIXES.get(kind),
-            url=fetched.url,
-            kind=kind,
-            detail=fetched.error_detail,
-            status=fetched.status,
-            content_type=fetched.content_type,
-            redirects=list(fetched.redirects),
-        )
+        yield fetch_failure(FETCH_FAILED, "the discovery document", fetched)
         return
     if not isinstance(fetched.json, dict):
         yield NOT_OBJECT.finding(f"The discovery document at {fetched.url} is a JSON {type(fetched.json).__name__}.", url=fetched.url)

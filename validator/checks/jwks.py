@@ -13,7 +13,7 @@ from ..findings import Finding, Severity
 from ..jose import ALG_KEY, PRIVATE_MEMBERS, JoseError, b64url_decode, is_none_alg, is_symmetric_alg, public_key_from_jwk
 from ..keyquality import roca_vulnerable
 from ..model import Context
-from .base import CATALOGUE, FETCH_FIXES, jwks_keys
+from .base import CATALOGUE, fetch_failure, jwks_keys
 from .certificates import validity_findings
 
 AREA = "jwks"
@@ -181,17 +181,7 @@ def check_jwks_fetched(ctx: Context) -> Iterator[Finding]:
         yield NOT_CHECKED.finding("No JWKS was fetched.", jwks_url=ctx.observations.jwks_url_used or ctx.inputs.jwks_url)
         return
     if not fetched.ok:
-        kind = fetched.error or "unknown"
-        yield FETCH_FAILED.finding(
-            f"Could not fetch the JWKS from {fetched.url}: {kind}" + (f" ({fetched.error_detail})." if fetched.error_detail else "."),
-            fix=FETCH_FIXES.get(kind),
-            url=fetched.url,
-            kind=kind,
-            detail=fetched.error_detail,
-            status=fetched.status,
-            content_type=fetched.content_type,
-            redirects=list(fetched.redirects),
-        )
+        yield fetch_failure(FETCH_FAILED, "the JWKS", fetched)
         return
     doc = fetched.json
     if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list):

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
-
+from ..certs import public_jwk
 from ..findings import Finding, Severity
 from ..jose import (
     ASYMMETRIC_ALGS,
@@ -206,15 +204,8 @@ def _keys_from_certificates(ctx: Context) -> list[dict[str, Any]]:
     for item, certificate in leaf_certificates(ctx):
         if item.kid is None:
             continue
-        public = certificate.public_key()
-        jwk: dict[str, Any]
-        if isinstance(public, rsa.RSAPublicKey):
-            jwk = RSAAlgorithm.to_jwk(public, as_dict=True)
-        elif isinstance(public, ec.EllipticCurvePublicKey):
-            jwk = ECAlgorithm.to_jwk(public, as_dict=True)
-        elif isinstance(public, ed25519.Ed25519PublicKey):
-            jwk = OKPAlgorithm.to_jwk(public, as_dict=True)
-        else:
+        jwk = public_jwk(certificate.public_key())
+        if jwk is None:
             continue
         keys.append({**jwk, "kid": item.kid})
     return keys

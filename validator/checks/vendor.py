@@ -105,8 +105,9 @@ def recognise(ctx: Context) -> Vendor | None:
         return Vendor("auth0", "Auth0", ("issuer host" if host.endswith(".auth0.com") else "gty claim",))
     if "/realms/" in path:
         return Vendor("keycloak", "Keycloak", ("issuer path /realms/{realm}",))
-    schemeless = issuer.split("://", 1)[-1].rstrip("/")
-    if host == "accounts.google.com" or any(c.get("iss") in ("accounts.google.com", schemeless) for c in claims if "://" in issuer):
+    schemeless = issuer.split("://", 1)[-1].rstrip("/") if "://" in issuer else None
+    issuers_seen = {c["iss"] for c in claims if isinstance(c.get("iss"), str)}
+    if host == "accounts.google.com" or "accounts.google.com" in issuers_seen or (schemeless and schemeless in issuers_seen):
         # Google's hallmark: ID tokens also carry the issuer without its https:// scheme.
         return Vendor("google", "Google", ("issuer accounts.google.com" if host == "accounts.google.com" else "iss without its scheme",))
     return None

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from ..bundle.verify import read_entries, verify_files
+from ..certs import public_jwk
 from ..errors import UsageError, ValidatorError
 from ..findings import Severity
 from ..options import FetchOptions
@@ -56,17 +55,9 @@ def parse_users(pairs: Iterable[str], file: Path | None = None) -> dict[str, str
 
 
 def _jwk_of(cert_pem: bytes, kid: str, alg: str | None) -> dict[str, Any]:
-    public_key = x509.load_pem_x509_certificate(cert_pem).public_key()
-    jwk: dict[str, Any]
-    if isinstance(public_key, rsa.RSAPublicKey):
-        jwk = RSAAlgorithm.to_jwk(public_key, as_dict=True)
-    elif isinstance(public_key, ec.EllipticCurvePublicKey):
-        jwk = ECAlgorithm.to_jwk(public_key, as_dict=True)
-    elif isinstance(public_key, ed25519.Ed25519PublicKey):
-        jwk = OKPAlgorithm.to_jwk(public_key, as_dict=True)
-    else:
+    jwk = public_jwk(x509.load_pem_x509_certificate(cert_pem).public_key())
+    if jwk is None:
         raise ValidatorError(f"certificate for kid {kid} holds an unsupported key type", code="bundle_unsupported_key")
-    jwk.pop("key_ops", None)
     return {**jwk, "kid": kid, "use": "sig", **({"alg": alg} if alg else {})}
 
 
