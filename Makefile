@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: run serve test lint unit fuzz bench docs clean
+.PHONY: run serve test lint browser unit fuzz bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,12 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/oidc-idp serve --host 127.0.0.1 --port 8000
 
-test: lint unit
+test: lint browser unit
+
+# The login page is tested in a real headless Chromium: Debian's chromium and chromedriver.
+browser:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
 lint: $(STAMP)
 	$(BIN)/ruff check idp validator tests

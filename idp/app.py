@@ -3,60 +3,30 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qsl
 
+from authlib.oauth2 import AuthorizationServer
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .admin import admin_router
+from .authorize import authorize_router
 from .clock import Clock
 from .config import IdpConfig
+from .discovery import enabled_endpoints
 from .errors import OAuthError
-from .keystore import KeyStore
+from .forms import FORM_CONTENT_TYPE, NO_STORE, invalid_request, oauth_error_response, read_form
+from .logout import logout_router
+from .multi import build_services, cors_origins
 from .oauth import FormRequest
 from .service import IdpService
 
+__all__ = ["FORM_CONTENT_TYPE", "create_app", "invalid_request", "oauth_error_response", "read_form"]
+
 log = logging.getLogger("idp")
-
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-MAX_FORM_FIELDS = 64
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
-
-def oauth_error_response(exc: OAuthError) -> JSONResponse:
-    """The one renderer of OAuth error JSON (RFC 6749 section 5.2, RFC 6750 section 3)."""
-    headers = dict(NO_STORE)
-    if exc.www_authenticate:
-        headers["WWW-Authenticate"] = exc.www_authenticate
-    return JSONResponse({"error": exc.error, "error_description": exc.description}, status_code=exc.status_code, headers=headers)
-
-
-def invalid_request(description: str, status_code: int = 400) -> OAuthError:
-    return OAuthError("invalid_request", description, status_code=status_code)
-
-
-async def read_form(request: Request, max_bytes: int) -> dict[str, str]:
-    """Parse a token request body: right content type, size-capped, UTF-8, no repeated parameter."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != FORM_CONTENT_TYPE:
-        raise invalid_request(f"the request body must be {FORM_CONTENT_TYPE} (got {content_type or 'no content type'})")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes:
-            raise invalid_request(f"the request body is larger than {max_bytes} bytes", status_code=413)
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body), max_num_fields=MAX_FORM_FIELDS)
-    except (UnicodeDecodeError, ValueError):
-        raise invalid_request("the request body is not a valid form encoding") from None
-    form: dict[str, str] = {}
-    for name, value in pairs:
-        if name in form:
-            raise invalid_request(f"parameter {name!r} is repeated (RFC 6749 section 3.2)")
-        form[name] = value
-    return form
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -79,13 +49,28 @@ def _install_error_handlers(app: FastAPI) -> None:
         return oauth_error_response(OAuthError("server_error", "internal error; see the IdP's log", status_code=500))
 
 
-def create_app(config: IdpConfig, *, clock: Clock | None = None) -> FastAPI:
-    service = IdpService(config, KeyStore(config.keys_dir), clock or Clock(config.clock_fixed, config.clock_offset_seconds))
-    app = FastAPI(title="oidc-onboarding test IdP", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.idp = service
-    _install_error_handlers(app)
+async def _oauth_form_request(request: Request, service: IdpService) -> FormRequest:
+    form = await read_form(request, service.config.max_body_bytes)
+    if "authorization" in request.headers and "client_secret" in form:
+        raise invalid_request("use one client authentication method, not both Basic and client_secret (RFC 6749 section 2.3)")
+    return FormRequest(str(request.url), request.headers, form)
+
+
+def _answer(server: AuthorizationServer, call: str, *args: object) -> JSONResponse:
+    try:
+        status, body, headers = getattr(server, call)(*args)
+    except ValueError:
+        # authlib refuses to echo characters outside RFC 6749's error charset (e.g. a quote in a scope).
+        raise invalid_request("a parameter has characters that are not allowed") from None
+    return JSONResponse(body, status_code=status, headers={**dict(headers), **NO_STORE})
+
+
+def issuer_router(service: IdpService) -> APIRouter:
+    """Every route of one issuer, under the paths its issuer URL dictates."""
+    config = service.config
     router = APIRouter()
     bearer = HTTPBearer(auto_error=False)
+    enabled = enabled_endpoints(config)
 
     @router.get(config.endpoint_path("discovery"))
     async def discovery() -> JSONResponse:
@@ -99,14 +84,10 @@ def create_app(config: IdpConfig, *, clock: Clock | None = None) -> FastAPI:
 
     @router.post(config.endpoint_path("token"))
     async def token(request: Request) -> JSONResponse:
-        form = await read_form(request, config.max_body_bytes)
-        if not form.get("grant_type"):
+        oauth_request = await _oauth_form_request(request, service)
+        if not oauth_request.form.get("grant_type"):
             raise invalid_request("missing 'grant_type' parameter")
-        if "authorization" in request.headers and "client_secret" in form:
-            raise invalid_request("use one client authentication method, not both Basic and client_secret (RFC 6749 section 2.3)")
-        oauth_request = FormRequest(str(request.url), request.headers, form)
-        status, body, headers = service.token_server.create_token_response(oauth_request)
-        return JSONResponse(body, status_code=status, headers={**dict(headers), **NO_STORE})
+        return _answer(service.token_server, "create_token_response", oauth_request)
 
     @router.api_route(config.endpoint_path("userinfo"), methods=["GET", "POST"])
     async def userinfo(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> JSONResponse:
@@ -117,5 +98,45 @@ def create_app(config: IdpConfig, *, clock: Clock | None = None) -> FastAPI:
             )
         return JSONResponse(service.userinfo(credentials.credentials), headers=NO_STORE)
 
-    app.include_router(router)
+    if "introspect" in enabled:
+
+        @router.post(config.endpoint_path("introspect"))
+        async def introspect(request: Request) -> JSONResponse:
+            oauth_request = await _oauth_form_request(request, service)
+            return _answer(service.token_server, "create_endpoint_response", "introspection", oauth_request)
+
+    if "revoke" in enabled:
+
+        @router.post(config.endpoint_path("revoke"))
+        async def revoke(request: Request) -> JSONResponse:
+            oauth_request = await _oauth_form_request(request, service)
+            return _answer(service.token_server, "create_endpoint_response", "revocation", oauth_request)
+
+    if "authorize" in enabled:
+        router.include_router(authorize_router(service))
+    if "end_session" in enabled:
+        router.include_router(logout_router(service))
+    return router
+
+
+def create_app(config: IdpConfig, *, clock: Clock | None = None) -> FastAPI:
+    services = build_services(config, clock or Clock(config.clock_fixed, config.clock_offset_seconds))
+    app = FastAPI(title="oidc-onboarding test IdP", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.idp = services[None]
+    app.state.issuers = services
+    _install_error_handlers(app)
+    # Deeper paths first, so an extra issuer's routes are not shadowed by the main one's.
+    for service in sorted(services.values(), key=lambda s: -len(s.config.issuer)):
+        app.include_router(issuer_router(service))
+    if config.admin_enabled:
+        app.include_router(admin_router(services))
+    origins = cors_origins(config)
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
     return app

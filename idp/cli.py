@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .clock import Clock
+from .admin import check_admin_allowed
+from .clock import Clock, clock_from_values
 from .config import ALGORITHMS, DEFAULT_AUDIENCE, Algorithm, IdpConfig, build_config, default_issuer, read_toml
 from .errors import ConfigError, IdpError
 from .keystore import KeyStore
@@ -22,6 +23,7 @@ from .server import bind, print_ready, ready_event, serve_forever
 from .tokens import ACCESS_TOKEN_TYP, compose_claims, registered_claims, sign
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+STATEFUL_GRANTS = ("authorization_code", "refresh_token")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"oidc-idp {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    serve = commands.add_parser("serve", help="serve discovery, JWKS, token and userinfo endpoints")
+    serve = commands.add_parser("serve", help="serve discovery, JWKS, token, userinfo and (when configured) the code flow endpoints")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (default: 8000)")
     serve.add_argument("--issuer", help="issuer URL; every endpoint URL derives from it (default: from host and port)")
@@ -48,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--profile", choices=list(PROFILES), help="shape issuer, paths, JWKS and claims like a vendor (default: generic)")
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--clock", metavar="ISO8601", help="freeze the IdP's clock, e.g. 2026-01-01T00:00:00Z (every timestamp it writes)")
+    serve.add_argument("--clock-offset", type=int, metavar="SECONDS", help="shift the IdP's clock by SECONDS (negative: the past)")
+    serve.add_argument("--admin", action="store_true", help="enable the run-time control API under /_admin (loopback only, one worker)")
 
     keys = commands.add_parser("keys", help="list, rotate and retire signing keys").add_subparsers(
         dest="keys_command", required=True, parser_class=_Parser
@@ -89,8 +94,16 @@ def _serve(args: argparse.Namespace) -> int:
     if keys_dir is None:
         temporary = Path(tempfile.mkdtemp(prefix="oidc-idp-keys-"))
         keys_dir = temporary
+    if args.clock is not None:
+        values["clock_fixed"] = args.clock
+    if args.clock_offset is not None:
+        values["clock_offset_seconds"] = args.clock_offset
+    if args.admin:
+        check_admin_allowed(args.host, args.workers)
+        values["admin_enabled"] = True
+    early = clock_from_values(values)
     try:
-        listener = bind(args.host, args.port, tls_dir=keys_dir / "tls" if args.tls else None)
+        listener = bind(args.host, args.port, tls_dir=keys_dir / "tls" if args.tls else None, clock=early)
         if args.profile:
             values["profile"] = args.profile
         values.update({"issuer": args.issuer or values.get("issuer") or default_issuer(values, listener.base_url), "keys_dir": keys_dir})
@@ -104,6 +117,13 @@ def _serve(args: argparse.Namespace) -> int:
         KeyStore(config.keys_dir).ensure((config.alg,), now=clock.now(), validity_days=config.cert_validity_days)
         if config.is_default_demo():
             _demo_banner(config)
+        if args.workers > 1 and any(c.grant_enabled(g) for c in config.issuer_configs() for g in STATEFUL_GRANTS):
+            print(
+                "note: login sessions, codes, refresh tokens and revocations live in each worker's memory;"
+                " use --workers 1 for the code flow, refresh tokens and revocation",
+                file=sys.stderr,
+                flush=True,
+            )
         event = ready_event(config, listener)
         serve_forever(config, listener, workers=args.workers, on_ready=lambda: print_ready(event), log_level=args.log_level)
     finally:

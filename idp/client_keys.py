@@ -8,8 +8,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, import_key
+from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey, import_key
 
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k"})
 # What the IdP accepts on assertions: the asymmetric algorithms it signs with itself.
@@ -38,7 +40,21 @@ def load_public_keys(jwks: dict[str, Any] | None, public_key_pem: str | None) ->
         # joserfc warns that "EdDSA" is superseded (RFC 9864); configs written for today's IdPs still use it.
         warnings.simplefilter("ignore")
         if jwks is not None:
-            return KeySet.import_key_set(jwks)
+            return KeySet.import_key_set(jwks)  # type: ignore[arg-type]
         if public_key_pem is None:
             raise ValueError("no public key")
-        return KeySet([import_key(public_key_pem.encode())])
+        return KeySet([_import_pem(public_key_pem)])
+
+
+def _import_pem(text: str) -> RSAKey | ECKey | OKPKey:
+    # Parsed with cryptography first: joserfc would take bytes it cannot parse as a symmetric key,
+    # which would turn a broken PEM into an HMAC secret.
+    public = serialization.load_pem_public_key(text.encode())
+    data = text.encode()
+    if isinstance(public, rsa.RSAPublicKey):
+        return import_key(data, "RSA")
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        return import_key(data, "EC")
+    if isinstance(public, ed25519.Ed25519PublicKey):
+        return import_key(data, "OKP")
+    raise ValueError("public_key_pem must be an RSA, EC or Ed25519 public key")

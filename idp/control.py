@@ -1,4 +1,4 @@
-"""Run-time operations on a live IdP: mint, rotate, switch scenarios, set the clock.
+"""Run-time operations on a live IdP: mint, add a user, rotate, switch scenarios, set the clock.
 
 The pytest plugin and ``idp.running()`` handles call these in-process; the control
 API (when enabled) exposes the same operations over HTTP.
@@ -6,13 +6,16 @@ API (when enabled) exposes the same operations over HTTP.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from .config import Algorithm
-from .errors import IdpError
+from pydantic import ValidationError
+
+from .config import DEFAULT_AUDIENCE, Algorithm, UserConfig
+from .errors import ConfigError, IdpError
 from .keystore import KeyRecord
 from .scenarios import BY_NAME as SCENARIOS
 from .service import IdpService
@@ -46,7 +49,7 @@ def mint(
     registered = registered_claims(
         issuer=config.issuer,
         sub=sub,
-        aud=aud if aud is not None else config.clients[0].audience,
+        aud=aud if aud is not None else (config.clients[0].audience if config.clients else DEFAULT_AUDIENCE),
         now=service.clock.timestamp(),
         ttl_seconds=ttl_seconds if ttl_seconds is not None else config.access_token_ttl_seconds,
     )
@@ -88,3 +91,20 @@ def set_clock(service: IdpService, *, fixed: datetime | None = None, offset_seco
     service.clock.fixed = fixed
     if offset_seconds is not None:
         service.clock.offset_seconds = offset_seconds
+
+
+def add_user(
+    service: IdpService,
+    *,
+    username: str,
+    password: str | None = None,
+    sub: str | None = None,
+    claims: Mapping[str, Any] | None = None,
+) -> UserConfig:
+    """Add (or replace) a user at run time; without a password one is generated (the caller does not need it)."""
+    try:
+        user = UserConfig(username=username, password=password or secrets.token_urlsafe(24), sub=sub, claims=dict(claims or {}))
+    except ValidationError as exc:
+        raise ConfigError(f"invalid user: {exc.errors()[0]['msg']}", code="invalid_user") from None
+    service.users.add(user)
+    return user

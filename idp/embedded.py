@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .clock import Clock
+from .admin import check_admin_allowed
+from .clock import Clock, clock_from_values
 from .config import build_config, default_issuer
 from .server import RunningIdp, bind, running_in_thread
 
@@ -33,11 +34,13 @@ def running(
     ``seed_keys`` copies pre-generated keys (e.g. ``fixtures/keys``) there first, so
     starting costs no key generation.
     """
+    if config.get("admin_enabled"):
+        check_admin_allowed(host)
     with tempfile.TemporaryDirectory(prefix="oidc-idp-") as tmp:
         directory = Path(keys_dir) if keys_dir is not None else Path(tmp) / "keys"
         if seed_keys is not None and not (directory / "keys.json").exists():
             shutil.copytree(seed_keys, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("README*", "tls"))
-        listener = bind(host, port, tls_dir=directory / "tls" if tls else None, clock=clock)
+        listener = bind(host, port, tls_dir=directory / "tls" if tls else None, clock=clock or clock_from_values(config))
         try:
             cfg = build_config({"issuer": issuer or default_issuer(config, listener.base_url), "keys_dir": directory, **config})
         except Exception:

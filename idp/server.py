@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from uvicorn.supervisors import Multiprocess
 from . import control
 from .app import create_app
 from .clock import Clock
-from .config import Algorithm, IdpConfig
+from .config import Algorithm, IdpConfig, UserConfig
 from .errors import IdpError
 from .service import IdpService
 from .tls import TlsFiles, ensure_tls
@@ -88,6 +89,10 @@ def ready_event(config: IdpConfig, listener: Listener) -> dict[str, object]:
     }
     if listener.tls:
         event["ca_file"] = str(listener.tls.ca_file)
+    if config.admin_enabled:
+        event["admin_url"] = listener.base_url + "/_admin"
+    if config.issuers:
+        event["issuers"] = {extra.id: cfg.issuer for extra, cfg in zip(config.issuers, config.issuer_configs()[1:], strict=True)}
     return event
 
 
@@ -238,6 +243,27 @@ class RunningIdp:
     def scenario(self, *names: str) -> AbstractContextManager[None]:
         """``with server.scenario("expired_tokens"): ...`` plays scenarios inside the block."""
         return control.scenario(self.service, *names)
+
+    def add_user(
+        self, username: str, *, password: str | None = None, sub: str | None = None, claims: Mapping[str, Any] | None = None
+    ) -> UserConfig:
+        """A user for the password grant, the login page and userinfo, added while serving."""
+        return control.add_user(self.service, username=username, password=password, sub=sub, claims=claims)
+
+    def set_clock(self, *, fixed: datetime | None = None, offset_seconds: int | None = None) -> None:
+        """Freeze or shift the clock every issuer of this server writes timestamps with."""
+        control.set_clock(self.service, fixed=fixed, offset_seconds=offset_seconds)
+
+    @property
+    def issuers(self) -> dict[str, str]:
+        """The extra issuers (``[[issuers]]``) by id: their issuer URLs."""
+        services: dict[str | None, IdpService] = self.app.state.issuers
+        return {key: service.config.issuer for key, service in services.items() if key is not None}
+
+    def issuer_service(self, issuer_id: str) -> IdpService:
+        """The service of an extra issuer, for the control operations (``idp.control``)."""
+        service: IdpService = self.app.state.issuers[issuer_id]
+        return service
 
 
 @contextmanager

@@ -9,13 +9,17 @@ import jwt
 
 from .clock import Clock
 from .config import ClientConfig, IdpConfig, UserConfig
+from .discovery import discovery_document
 from .errors import OAuthError
+from .introspection import register_token_endpoints
 from .keystore import KeySet, KeyStore, SigningKey
 from .material import Material
 from .oauth import TokenServer
 from .profiles import ClaimInput
 from .scenarios import Env, Scenario, TokenKind, apply_claims, apply_discovery, apply_jwks, resolve, signer_of
-from .tokens import ACCESS_TOKEN_TYP, ID_TOKEN_TYP, compose_claims, registered_claims, sign
+from .token_store import Grantee, TokenStore
+from .tokens import ACCESS_TOKEN_TYP, ID_TOKEN_TYP, at_hash, compose_claims, registered_claims, sign
+from .users import Users
 
 
 def bearer_error(description: str) -> OAuthError:
@@ -34,10 +38,16 @@ class IdpService:
     config: IdpConfig
     keystore: KeyStore
     clock: Clock = field(default_factory=Clock)
+    # None for the server's main issuer; the [[issuers]] id for the others.
+    issuer_id: str | None = None
 
     def __post_init__(self) -> None:
         self.keystore.ensure((self.config.alg,), now=self.clock.now(), validity_days=self.config.cert_validity_days)
-        self.token_server = TokenServer(self.config, self.mint_token_response)
+        # Mutable on purpose: the control API and the pytest plugin add users at run time.
+        self.users = Users(self.config.users)
+        self.store = TokenStore(self.clock.timestamp, self.config.max_stored_items)
+        self.token_server = TokenServer(self.config, self.mint_token_response, self.store, self.users)
+        register_token_endpoints(self)
         # Mutable on purpose: the control API and the pytest plugin switch scenarios at run time.
         self.scenarios: list[str] = list(self.config.scenarios)
         self._material: Material | None = None
@@ -72,20 +82,8 @@ class IdpService:
         return apply_discovery(doc, scenarios, self._env()) if scenarios else doc
 
     def _discovery(self) -> dict[str, Any]:
-        cfg = self.config
-        grants = sorted({g for c in cfg.clients for g in c.grant_types})
-        return {
-            "issuer": cfg.issuer,
-            "jwks_uri": cfg.endpoint_url("jwks"),
-            "token_endpoint": cfg.endpoint_url("token"),
-            "userinfo_endpoint": cfg.endpoint_url("userinfo"),
-            "grant_types_supported": grants,
-            "token_endpoint_auth_methods_supported": sorted({m for c in cfg.clients for m in c.token_endpoint_auth_methods}),
-            "scopes_supported": sorted({s for c in cfg.clients for s in c.scopes}),
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": list(self.keys().active_algorithms),
-            "claims_supported": sorted({"iss", "sub", "aud", "iat", "nbf", "exp", "jti"} | {k for u in cfg.users for k in u.claims}),
-        }
+        user_claims = {k for u in self.users.all() for k in u.claims}
+        return discovery_document(self.config, list(self.keys().active_algorithms), user_claims)
 
     def jwks(self) -> dict[str, Any]:
         scenarios = self.active_scenarios()
@@ -98,8 +96,11 @@ class IdpService:
         return any(s.jwks_as_html for s in self.active_scenarios())
 
     # -- tokens --------------------------------------------------------------
-    def mint_token_response(self, client: ClientConfig, user: UserConfig | None, grant_type: str, scope: str) -> dict[str, Any]:
+    def mint_token_response(
+        self, client: ClientConfig, grantee: Grantee | None, grant_type: str, scope: str, refresh_allowed: bool = False
+    ) -> dict[str, Any]:
         cfg, now = self.config, self.clock.timestamp()
+        user = grantee.user if grantee is not None else None
         sub = user.subject if user is not None else client.client_id
         access = compose_claims(
             registered_claims(issuer=cfg.issuer, sub=sub, aud=client.audience, now=now, ttl_seconds=cfg.access_token_ttl_seconds),
@@ -107,18 +108,23 @@ class IdpService:
             user.claims if user is not None else {},
             {"client_id": client.client_id, **({"scope": scope} if scope else {})},
         )
-        response: dict[str, Any] = {
-            "access_token": self.sign(self._shape(access, "access", client, user, grant_type, scope), "access", client),
-            "token_type": "Bearer",
-            "expires_in": cfg.access_token_ttl_seconds,
-        }
+        access_token = self.sign(self._shape(access, "access", client, user, grant_type, scope), "access", client)
+        if user is not None:
+            self.store.userinfo.put(access["jti"], dict(user.claims), access["exp"])
+        response: dict[str, Any] = {"access_token": access_token, "token_type": "Bearer", "expires_in": cfg.access_token_ttl_seconds}
         if scope:
             response["scope"] = scope
-        if user is not None and "openid" in scope.split():
+        scopes = scope.split()
+        if grantee is not None and refresh_allowed and "offline_access" in scopes and "refresh_token" in client.grant_types:
+            # OIDC Core section 11: offline_access asks for a refresh token.
+            refresh = self.store.new_refresh_token(client.client_id, scope, grantee, cfg.refresh_token_ttl_seconds)
+            response["refresh_token"] = refresh.token
+        if grantee is not None and user is not None and "openid" in scopes:
             id_claims = compose_claims(
                 registered_claims(issuer=cfg.issuer, sub=sub, aud=client.client_id, now=now, ttl_seconds=cfg.id_token_ttl_seconds),
                 user.claims,
-                {"azp": client.client_id, "auth_time": now},
+                {"azp": client.client_id, "auth_time": grantee.auth_time, "at_hash": at_hash(access_token, cfg.alg)},
+                {"nonce": grantee.nonce} if grantee.nonce else {},
             )
             response["id_token"] = self.sign(self._shape(id_claims, "id", client, user, grant_type, scope), "id", client)
         return response
@@ -156,8 +162,8 @@ class IdpService:
         signer = signer_of(scenarios)
         return signer(claims, typ, env) if signer else sign(claims, key or env.active, typ=typ)
 
-    def verify_access_token(self, token: str) -> dict[str, Any]:
-        """Verify one of our own access tokens (for userinfo), with the published keys only."""
+    def _decode_own(self, token: str) -> dict[str, Any]:
+        """Signature (published keys only), issuer and typ of one of our access tokens; times are not checked."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
@@ -168,7 +174,7 @@ class IdpService:
         if header.get("typ") != ACCESS_TOKEN_TYP:
             raise bearer_error("not an access token (typ must be at+jwt)")
         try:
-            # Times are checked below against the IdP's clock, which may be fixed or offset.
+            # Times are checked by the callers against the IdP's clock, which may be fixed or offset.
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key.certificate.public_key(),  # type: ignore[arg-type]
@@ -178,14 +184,30 @@ class IdpService:
             )
         except jwt.InvalidTokenError as exc:
             raise bearer_error(f"the access token is invalid: {exc}") from None
+        return claims
+
+    def access_token_claims(self, token: str) -> dict[str, Any] | None:
+        """For introspection (RFC 7662 section 2.2): our token's claims, or None for garbage and foreign tokens."""
+        try:
+            return self._decode_own(token)
+        except OAuthError:
+            return None
+
+    def verify_access_token(self, token: str) -> dict[str, Any]:
+        """Verify one of our own access tokens (for userinfo): published key, times, not revoked."""
+        claims = self._decode_own(token)
         now = self.clock.timestamp()
         if not isinstance(claims["exp"], int) or claims["exp"] <= now:
             raise bearer_error("the access token has expired")
         if isinstance(claims.get("nbf"), int) and claims["nbf"] > now:
             raise bearer_error("the access token is not valid yet (nbf)")
+        if self.store.is_revoked(claims.get("jti")):
+            raise bearer_error("the access token has been revoked")
         return claims
 
     def userinfo(self, token: str) -> dict[str, Any]:
         claims = self.verify_access_token(token)
-        user = next((u for u in self.config.users if u.subject == claims["sub"]), None)
-        return {**(user.claims if user is not None else {}), "sub": claims["sub"]}
+        # OIDC Core 5.3.2: the claims of the login (with its extra claims), else of the configured user.
+        at_login = self.store.userinfo.get(str(claims.get("jti")))
+        user = self.users.by_subject(claims["sub"])
+        return {**(at_login if at_login is not None else user.claims if user is not None else {}), "sub": claims["sub"]}

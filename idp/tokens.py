@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -37,3 +39,13 @@ def compose_claims(registered: Mapping[str, Any], *extra: Mapping[str, Any]) -> 
 
 def sign(claims: Mapping[str, Any], key: SigningKey, *, typ: str) -> str:
     return jwt.encode(dict(claims), key.private_key, algorithm=key.alg, headers={"kid": key.kid, "typ": typ})
+
+
+def at_hash(access_token: str, alg: str) -> str:
+    """OIDC Core section 3.1.3.6: left half of the hash of the token's ASCII, base64url.
+
+    The hash is the one of the signing algorithm: SHA-256 for RS256, PS256 and ES256;
+    SHA-512 for EdDSA with Ed25519 (as OpenID's EdDSA registration specifies).
+    """
+    digest = (hashlib.sha512 if alg == "EdDSA" else hashlib.sha256)(access_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()

@@ -84,6 +84,43 @@ def test_the_fixture_starts_from_pre_generated_keys_without_generating_any(oidc_
     assert published == {p.name.removesuffix(".key.pem") for p in FIXTURE_KEYS.glob("*.key.pem")}
 
 
+def test_add_user_and_set_clock_are_the_control_apis_operations(oidc_idp) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    oidc_idp.add_user("frank", password="frank-pw", sub="00u-frank", claims={"preferred_username": "frank@corp"})
+    oidc_idp.set_clock(fixed=datetime(2027, 1, 1, tzinfo=UTC))
+    data = {"grant_type": "password", "username": "frank", "password": "frank-pw"}
+    body = httpx.post(oidc_idp.token_endpoint, data=data, auth=("demo-client", "demo-secret"), timeout=5).json()
+    claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+    assert claims["sub"] == "00u-frank" and claims["preferred_username"] == "frank@corp"
+    assert claims["iat"] == int(datetime(2027, 1, 1, tzinfo=UTC).timestamp())
+
+
+@pytest.mark.oidc_idp(
+    clients=[
+        {
+            "client_id": "spa",
+            "token_endpoint_auth_methods": ["none"],
+            "grant_types": ["authorization_code"],
+            "redirect_uris": ["http://app.test/cb"],
+        }
+    ],
+    default_login_user="demo",
+)
+def test_a_marker_configures_a_code_flow_client_with_a_headless_default_user(oidc_idp) -> None:  # type: ignore[no-untyped-def]
+    doc = httpx.get(oidc_idp.discovery_url, timeout=5).json()
+    params = {
+        "response_type": "code",
+        "client_id": "spa",
+        "redirect_uri": "http://app.test/cb",
+        "code_challenge": "c" * 43,
+        "code_challenge_method": "S256",
+        "scope": "openid",
+    }
+    response = httpx.get(doc["authorization_endpoint"], params=params, timeout=5)
+    assert response.status_code == 302 and "code=" in response.headers["location"]
+
+
 class WithoutPytest(unittest.TestCase):
     """The same IdP from unittest: ``with idp.running() as server``."""
 

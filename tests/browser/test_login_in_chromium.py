@@ -1,0 +1,156 @@
+"""End to end in a real headless Chromium: a user clicks through the login page and the app gets tokens.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` and PyPI's ``selenium``; when any is
+missing this test fails (never skips) and says how to install them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from codeflow import pkce_pair, query_of
+from crosscheck import verify
+
+from idp import running
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+INSTALL_HINT = "install them with: apt-get install -y chromium chromium-driver && pip install selenium (make test does both)"
+USERS = [
+    {"username": "alice", "password": "alice-pw", "sub": "00u-alice"},
+    {"username": "bob", "password": "bob-pw", "sub": "00u-bob", "claims": {"email": "bob@example.com"}},
+]
+
+
+class _Callback(BaseHTTPRequestHandler):
+    """The relying party's redirect URI: a page that only says it was reached."""
+
+    def do_GET(self) -> None:
+        body = b'<!doctype html><html><body><h1 id="callback">callback reached</h1></body></html>'
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+@contextmanager
+def callback_server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Callback)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/callback"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(path)]
+    if missing:
+        pytest.fail(f"the browser test needs {', '.join(missing)}; {INSTALL_HINT}", pytrace=False)
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.fail(f"the browser test needs the selenium package; {INSTALL_HINT}", pytrace=False)
+    # Selenium Manager must never download a browser or a driver: everything comes from Debian.
+    previous = os.environ.get("SE_OFFLINE")
+    os.environ["SE_OFFLINE"] = "1"
+    with tempfile.TemporaryDirectory(prefix="oidc-idp-chromium-") as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for flag in (
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+        ):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+        try:
+            driver.set_page_load_timeout(30)
+            yield driver
+        finally:
+            driver.quit()
+            if previous is None:
+                os.environ.pop("SE_OFFLINE", None)
+            else:
+                os.environ["SE_OFFLINE"] = previous
+
+
+def spa_for(redirect_uri: str) -> dict[str, Any]:
+    return {
+        "client_id": "spa",
+        "token_endpoint_auth_methods": ["none"],
+        "grant_types": ["authorization_code"],
+        "redirect_uris": [redirect_uri],
+    }
+
+
+def test_a_user_picks_a_user_adds_a_claim_and_the_redirect_carries_a_code_that_buys_tokens() -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    with callback_server() as redirect_uri, running(clients=[spa_for(redirect_uri)], users=USERS) as idp, chromium() as browser:
+        verifier, challenge = pkce_pair()
+        query = {
+            "response_type": "code",
+            "client_id": "spa",
+            "redirect_uri": redirect_uri,
+            "scope": "openid profile email",
+            "state": "state-from-the-browser",
+            "nonce": "nonce-from-the-browser",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        browser.get(idp.issuer + "/authorize?" + urlencode(query))
+        wait = WebDriverWait(browser, 20)
+        wait.until(lambda d: d.find_elements(By.ID, "login-user"))
+        assert "Sign in to the test IdP" in browser.page_source
+
+        Select(browser.find_element(By.ID, "login-user")).select_by_value("bob")
+        browser.find_element(By.ID, "login-claims").send_keys("department=quality\nclearance=3")
+        browser.find_element(By.ID, "login-submit").click()
+
+        wait.until(lambda d: d.current_url.startswith(redirect_uri))
+        assert browser.find_element(By.ID, "callback").text == "callback reached"
+        params = query_of(browser.current_url)
+        assert params["state"] == "state-from-the-browser" and params["iss"] == idp.issuer
+
+        exchange = {"grant_type": "authorization_code", "code": params["code"], "redirect_uri": redirect_uri, "client_id": "spa"}
+        response = httpx.post(idp.token_endpoint, data={**exchange, "code_verifier": verifier}, timeout=5)
+        assert response.status_code == 200, response.text
+        jwks = httpx.get(idp.jwks_uri, timeout=5).json()
+        id_token = verify(response.json()["id_token"], jwks, "RS256").claims
+        access = verify(response.json()["access_token"], jwks, "RS256").claims
+
+        # The browser kept the login session: a second request with prompt=none needs no page.
+        browser.get(idp.issuer + "/authorize?" + urlencode({**query, "prompt": "none", "state": "again"}))
+        wait.until(lambda d: d.current_url.startswith(redirect_uri))
+        assert "code" in query_of(browser.current_url) and query_of(browser.current_url)["state"] == "again"
+
+    assert id_token["sub"] == access["sub"] == "00u-bob"
+    assert id_token["nonce"] == "nonce-from-the-browser"
+    assert id_token["department"] == access["department"] == "quality"
+    assert access["clearance"] == 3 and access["email"] == "bob@example.com"
