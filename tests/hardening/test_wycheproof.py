@@ -17,7 +17,7 @@ from validator.findings import Severity
 from validator.jose import JoseError, b64url_decode, json_object, select_keys, verify_signature
 from validator.model import Context, Fetched, Inputs, Observations, SampleToken
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "wycheproof"
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "wycheproof"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 # tcId -> why this project rejects a case Wycheproof calls valid.

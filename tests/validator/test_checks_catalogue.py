@@ -97,7 +97,7 @@ def roca_modulus() -> str:
     import json
     from pathlib import Path
 
-    vectors = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "wycheproof" / "json_web_key_test.json"
+    vectors = Path(__file__).resolve().parents[1] / "data" / "wycheproof" / "json_web_key_test.json"
     group = next(g for g in json.loads(vectors.read_text())["testGroups"] if "roca" in g["comment"])
     return str(group["public"]["keys"][0]["n"])
 
@@ -304,7 +304,7 @@ CASES: list[tuple[str, Callable[[], list[Finding]], set[str]]] = [
         lambda: run(issuer=ENTRA, entity_id=ENTRA, tokens=given(sign(claims(iss=ENTRA))), discovery=None),
         {"external_id_entra_sub"},
     ),
-    # ROCA: the Wycheproof vector's modulus (../shared/vectors), which carries the fingerprint
+    # ROCA: the Wycheproof vector's modulus (tests/data/wycheproof), which carries the fingerprint
     (
         "roca rsa jwk",
         lambda: with_keys(rsa_jwk(), {"kty": "RSA", "kid": "roca", "use": "sig", "alg": "RS256", "n": roca_modulus(), "e": "AQAB"}),
