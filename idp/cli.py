@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     retire.add_argument("kid")
     retire.add_argument("--keys-dir", type=Path, required=True)
 
-    commands.add_parser("scenarios", help="list the misconfiguration scenarios and what each breaks")
+    scenarios = commands.add_parser("scenarios", help="list the misconfiguration scenarios and what each breaks")
+    scenarios.add_argument("--markdown", action="store_true", help="print docs/scenarios.md (scenarios and vendor profiles)")
 
     token = commands.add_parser("token", help="print a JWT signed by a key of the keys directory, offline")
     token.add_argument("--keys-dir", type=Path, required=True)
@@ -224,6 +225,12 @@ def _token(args: argparse.Namespace) -> int:
 
 def _scenarios(args: argparse.Namespace) -> int:
     from .scenarios import SCENARIOS
+
+    if args.markdown:
+        from .docs import scenarios_markdown
+
+        sys.stdout.write(scenarios_markdown())
+        return EXIT_OK
 
     width = max(len(s.name) for s in SCENARIOS)
     for scenario in SCENARIOS:

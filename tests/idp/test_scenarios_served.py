@@ -92,3 +92,16 @@ def test_a_bad_scenario_config_is_a_clear_error(tmp_path: object, values: dict[s
 
     with pytest.raises(ConfigError, match=message):
         build_config({"issuer": "http://127.0.0.1:1", "keys_dir": str(tmp_path), **values})
+
+
+def test_the_scenarios_command_lists_every_scenario_and_prints_the_docs() -> None:
+    import subprocess
+
+    from processes import cli
+
+    from idp.docs import scenarios_markdown
+
+    listing = subprocess.run([cli("oidc-idp"), "scenarios"], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert all(s.name in listing for s in SCENARIOS)
+    markdown = subprocess.run([cli("oidc-idp"), "scenarios", "--markdown"], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert markdown == scenarios_markdown()
