@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -11,8 +12,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..jose import JoseError, split_compact
 from .config import StandInConfig
-from .decide import Decision, decide
+from .decide import Decision, decide_parsed
 from .keyring import CertificateKeys, JwksKeys, Keyring
 from .responses import FAMILIES, family_of
 
@@ -41,7 +43,8 @@ def create_stand_in_app(config: StandInConfig, *, keyring: Keyring | None = None
     app = FastAPI(title="Qualys API stand-in (oidc-onboarding)", docs_url=None, redoc_url=None, openapi_url=None)
     keys = keyring or keyring_for(config)
     app.state.keyring = keys
-    app.state.decisions = []  # the last decisions, for tests and the --simulate report
+    decisions: deque[Decision] = deque(maxlen=100)  # the last decisions, for tests and the --simulate report
+    app.state.decisions = decisions
 
     @app.get("/")
     async def index() -> JSONResponse:
@@ -56,12 +59,17 @@ def create_stand_in_app(config: StandInConfig, *, keyring: Keyring | None = None
         if scheme.lower() != "bearer" or not token.strip():
             log.info("%s %s -> no bearer token", request.method, request.url.path)
             return _unauthorized("a Bearer JWT is required", challenge='Bearer realm="qualys"')
-        token = token.strip()
-        kid = _kid_of(token)
-        # The JWKS fetch blocks; keep it off the event loop.
-        keyset = await run_in_threadpool(keys.keys_for, kid) if isinstance(keys, JwksKeys) else keys.keys_for(kid)
-        decision = decide(token, keyset, config, now=int(clock()))
-        app.state.decisions = [*app.state.decisions[-99:], decision]
+        try:
+            jws = split_compact(token.strip(), max_bytes=config.max_token_bytes)
+        except JoseError as exc:
+            decision = Decision(False, "malformed", f"not a compact JWS: {exc}")
+        else:
+            header_kid = jws.header.get("kid")
+            kid = header_kid if isinstance(header_kid, str) else ""
+            # The JWKS fetch blocks; keep it off the event loop.
+            keyset = await run_in_threadpool(keys.keys_for, kid) if isinstance(keys, JwksKeys) else keys.keys_for(kid)
+            decision = decide_parsed(jws, keyset, config, now=int(clock()))
+        decisions.append(decision)
         log.info("%s %s -> %s%s", request.method, request.url.path, decision.reason, f" as {decision.user}" if decision.user else "")
         if not decision.accepted:
             return _unauthorized(f"{decision.reason}: {decision.description}", challenge=_challenge(decision))
@@ -69,13 +77,3 @@ def create_stand_in_app(config: StandInConfig, *, keyring: Keyring | None = None
         return family.handler(request.url.path, decision.user, dict(request.query_params), datetime.fromtimestamp(clock(), UTC))
 
     return app
-
-
-def _kid_of(token: str) -> str:
-    from ..jose import JoseError, split_compact
-
-    try:
-        kid = split_compact(token).header.get("kid")
-    except JoseError:
-        return ""
-    return kid if isinstance(kid, str) else ""

@@ -27,7 +27,9 @@ def serve(config: StandInConfig, *, host: str = "127.0.0.1", port: int = 0, log_
     except OSError as exc:
         raise ValidatorError(f"cannot listen on {host}:{port}: {exc.strerror}", code="bind_failed") from None
     bound = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_stand_in_app(config), log_level=log_level, lifespan="off", server_header=False))
+    # No uvicorn access log: it writes to stdout (kept for the ready line), and each decision is logged already.
+    app = create_stand_in_app(config)
+    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", server_header=False))
 
     def announce() -> None:
         deadline = time.monotonic() + 30
@@ -47,7 +49,7 @@ async def _present(config: StandInConfig, token: str) -> tuple[int, Decision | N
     app = create_stand_in_app(config)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://qualys.stand-in") as client:
         response = await client.get(PROBE_PATH, headers={"Authorization": f"Bearer {token}"})
-    decisions: list[Decision] = app.state.decisions
+    decisions = app.state.decisions
     return response.status_code, decisions[-1] if decisions else None
 
 
