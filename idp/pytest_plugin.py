@@ -51,3 +51,14 @@ def oidc_idp(request: pytest.FixtureRequest) -> Iterator[RunningIdp]:
     """A test IdP on a free loopback port for this test: ``.issuer``, ``.issue()``, ``.rotate()``, ``.scenario()``."""
     with running(**fixture_options(request)) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def oidc_idp_session(request: pytest.FixtureRequest) -> Iterator[RunningIdp]:
+    """One test IdP shared by the whole session (ini options only: a session has no marker).
+
+    Cheaper than ``oidc_idp`` per test, at the price of shared state: tests that rotate keys or
+    switch scenarios should use ``oidc_idp`` instead.
+    """
+    with running(**fixture_options(request)) as server:
+        yield server

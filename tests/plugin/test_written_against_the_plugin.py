@@ -130,3 +130,9 @@ class WithoutPytest(unittest.TestCase):
             self.assertEqual(jwt.get_unverified_header(token)["kid"], httpx.get(server.jwks_uri, timeout=5).json()["keys"][0]["kid"])
         with self.assertRaises(httpx.ConnectError):  # stopped when the block ends
             httpx.get(server.jwks_uri, timeout=5)
+
+
+def test_the_session_fixture_is_one_idp_for_every_test_that_asks(oidc_idp_session, request) -> None:  # type: ignore[no-untyped-def]
+    again = request.getfixturevalue("oidc_idp_session")
+    assert again is oidc_idp_session
+    assert _verify(oidc_idp_session, oidc_idp_session.issue(sub="frank"))["sub"] == "frank"
