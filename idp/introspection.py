@@ -71,7 +71,21 @@ def find_token(service: IdpService, token: str) -> KnownToken | None:
     return KnownToken("access_token", str(claims.get("client_id", "")), claims, now, service.store.is_revoked(claims.get("jti")))
 
 
-class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
+class _TokenParameter:
+    """What introspection and revocation share: the ``token`` parameter, looked up in this issuer's state."""
+
+    service: IdpService
+
+    def check_params(self, request: Any, client: Client) -> None:
+        # An unknown token_type_hint is ignored rather than refused (RFC 7662 section 2.1, RFC 7009 section 2.1).
+        if not request.form.get("token"):
+            raise InvalidRequestError("missing 'token' parameter")
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> KnownToken | None:
+        return find_token(self.service, token_string)
+
+
+class Introspection(_TokenParameter, IntrospectionEndpoint):  # type: ignore[misc]
     """RFC 7662: the caller must authenticate (section 2.1); inactive tokens say nothing more (section 2.2)."""
 
     CLIENT_AUTH_METHODS: ClassVar[list[str]] = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
@@ -79,14 +93,6 @@ class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
     def __init__(self, service: IdpService) -> None:
         super().__init__(service.token_server)
         self.service = service
-
-    def check_params(self, request: Any, client: Client) -> None:
-        # An unknown token_type_hint is ignored rather than refused (RFC 7662 section 2.1: "MAY ignore").
-        if not request.form.get("token"):
-            raise InvalidRequestError("missing 'token' parameter")
-
-    def query_token(self, token_string: str, token_type_hint: str | None) -> KnownToken | None:
-        return find_token(self.service, token_string)
 
     def check_permission(self, token: KnownToken, client: Client, request: Any) -> bool:
         # Any client of this issuer may introspect an access token (it acts as a resource server);
@@ -106,7 +112,7 @@ class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
         return payload
 
 
-class Revocation(RevocationEndpoint):  # type: ignore[misc]
+class Revocation(_TokenParameter, RevocationEndpoint):  # type: ignore[misc]
     """RFC 7009: public clients revoke with their client_id (method none); unknown tokens are a 200."""
 
     CLIENT_AUTH_METHODS: ClassVar[list[str]] = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
@@ -114,13 +120,6 @@ class Revocation(RevocationEndpoint):  # type: ignore[misc]
     def __init__(self, service: IdpService) -> None:
         super().__init__(service.token_server)
         self.service = service
-
-    def check_params(self, request: Any, client: Client) -> None:
-        if not request.form.get("token"):
-            raise InvalidRequestError("missing 'token' parameter")
-
-    def query_token(self, token_string: str, token_type_hint: str | None) -> KnownToken | None:
-        return find_token(self.service, token_string)
 
     def revoke_token(self, token: KnownToken, request: Any) -> None:
         if token.refresh is not None:

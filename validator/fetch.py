@@ -8,7 +8,6 @@ pass URLs the user gave or discovery announced.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 import socket
 import ssl
@@ -21,6 +20,7 @@ import httpx
 from .jose import strict_json_loads
 from .model import Fetched, FetchErrorKind
 from .options import FetchOptions
+from .urls import is_loopback_host
 
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/jwk-set+json"})
 USER_AGENT = "oidc-validator (pre-onboarding self-check)"
@@ -51,12 +51,7 @@ def is_loopback_url(url: str) -> bool:
         host = httpx.URL(url).host
     except (httpx.InvalidURL, TypeError, ValueError):
         return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)
 
 
 def one_line(text: str, limit: int = 300) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit
@@ -10,24 +9,13 @@ from urllib.parse import SplitResult, urlsplit
 from ..findings import Catalogue, Code, Finding
 from ..jose import CompactJws, JoseError, split_compact
 from ..model import Context, Fetched, SampleToken
+from ..urls import is_loopback_host
 
 CATALOGUE = Catalogue()
 
 Check = Callable[[Context], Iterable[Finding]]
 
 UrlKind = Literal["https", "http_loopback", "http", "invalid"]
-
-
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    host = host.rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def split_url(url: str) -> SplitResult | None:
