@@ -14,6 +14,7 @@ import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, RSAPSSAlgorithm
@@ -185,6 +186,9 @@ def _algorithm(alg: str) -> RSAAlgorithm | RSAPSSAlgorithm | ECAlgorithm | OKPAl
     return OKPAlgorithm()
 
 
+_ALGORITHMS = {alg: _algorithm(alg) for alg in ASYMMETRIC_ALGS}
+
+
 def key_fits(jwk: Mapping[str, Any], alg: str) -> list[str]:
     """Why this JWK may not verify ``alg`` (empty when it fits): kty, crv, alg and use must all agree."""
     reasons: list[str] = []
@@ -218,10 +222,14 @@ def verify_signature(jws: CompactJws, jwk: Mapping[str, Any], alg: str) -> bool:
         raise ValueError(f"refusing to verify with {alg!r}: only asymmetric algorithms are accepted")
     if key_fits(jwk, alg):
         raise ValueError(f"the key does not fit {alg}")
-    key = public_key_from_jwk(jwk)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return bool(_algorithm(alg).verify(jws.signing_input, key, jws.signature))
+    key = _cached_public_key(json.dumps(public_members(jwk), sort_keys=True))
+    return bool(_ALGORITHMS[alg].verify(jws.signing_input, key, jws.signature))
+
+
+@lru_cache(maxsize=256)
+def _cached_public_key(canonical_jwk: str) -> Any:
+    # A verifier sees the same few keys for every token: build each key object once.
+    return public_key_from_jwk(json.loads(canonical_jwk))
 
 
 def kids(keys: Sequence[Mapping[str, Any]]) -> list[str]:
