@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -61,6 +61,14 @@ class Catalogue:
         entry = Code(code, severity, area, meaning, fix)
         self._codes[code] = entry
         return entry
+
+    def registrar(self, area: str) -> Callable[[str, Severity, str, str], Code]:
+        """``register`` bound to one area, for a module whose codes all belong to it."""
+
+        def register(code: str, severity: Severity, meaning: str, fix: str) -> Code:
+            return self.register(code, severity, area, meaning, fix)
+
+        return register
 
     def __getitem__(self, code: str) -> Code:
         return self._codes[code]

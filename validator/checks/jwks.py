@@ -21,8 +21,7 @@ MIN_RSA_BITS = 2048
 CURVES = {"EC": ("P-256", "P-384", "P-521"), "OKP": ("Ed25519",)}
 
 
-def _register(code: str, severity: Severity, meaning: str, fix: str) -> Any:
-    return CATALOGUE.register(code, severity, AREA, meaning, fix)
+_register = CATALOGUE.registrar(AREA)
 
 
 NOT_CHECKED = _register(

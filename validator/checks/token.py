@@ -26,8 +26,7 @@ from .certificates import leaf_certificates
 AREA = "token"
 
 
-def _register(code: str, severity: Severity, meaning: str, fix: str) -> Any:
-    return CATALOGUE.register(code, severity, AREA, meaning, fix)
+_register = CATALOGUE.registrar(AREA)
 
 
 NONE_GIVEN = _register(

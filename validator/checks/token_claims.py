@@ -17,8 +17,7 @@ SKEW_SECONDS = 60
 MILLISECONDS_THRESHOLD = 10**11  # year 5138 in seconds; any larger NumericDate is almost surely milliseconds
 
 
-def _register(code: str, severity: Severity, meaning: str, fix: str) -> Any:
-    return CATALOGUE.register(code, severity, AREA, meaning, fix)
+_register = CATALOGUE.registrar(AREA)
 
 
 AUDIENCE_MISSING = _register(
