@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qsl
 
 from fastapi import Request
@@ -20,6 +21,12 @@ def oauth_error_response(exc: OAuthError) -> JSONResponse:
     if exc.www_authenticate:
         headers["WWW-Authenticate"] = exc.www_authenticate
     return JSONResponse({"error": exc.error, "error_description": exc.description}, status_code=exc.status_code, headers=headers)
+
+
+def server_error_response(log: logging.Logger) -> JSONResponse:
+    """A crash, as OAuth error JSON; the traceback goes to the server's log, never into a response."""
+    log.exception("unexpected error")
+    return oauth_error_response(OAuthError("server_error", "internal error; see the IdP's log", status_code=500))
 
 
 def invalid_request(description: str, status_code: int = 400) -> OAuthError:

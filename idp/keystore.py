@@ -92,11 +92,13 @@ class KeySet:
 class KeyStore:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        # A str, built once: load() stats it on every token request (a Path join costs more than the stat).
+        self._manifest = os.fspath(directory / MANIFEST)
         self._cache: tuple[tuple[int, int, int], KeySet] | None = None
 
     @property
     def manifest_path(self) -> Path:
-        return self.directory / MANIFEST
+        return Path(self._manifest)
 
     # -- reading -----------------------------------------------------------
     def records(self) -> list[KeyRecord]:
@@ -113,7 +115,7 @@ class KeyStore:
     def load(self) -> KeySet:
         """The current key set, re-read only when the manifest changed (one stat per call)."""
         try:
-            st = os.stat(self.manifest_path)
+            st = os.stat(self._manifest)
         except FileNotFoundError:
             return KeySet(())
         signature = (st.st_ino, st.st_mtime_ns, st.st_size)

@@ -108,6 +108,7 @@ def test_get_on_the_token_endpoint_is_method_not_allowed_json(idp_server: Runnin
     response = httpx.get(idp_server.token_endpoint, timeout=5)
     assert response.status_code == 405
     assert response.json()["error"] == "method_not_allowed"
+    assert response.headers["allow"] == "POST"
 
 
 def test_an_unknown_path_is_json_not_found(idp_server: RunningIdp) -> None:
