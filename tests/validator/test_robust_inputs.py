@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import re
 import tempfile
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from validator.certfiles import read_certificate_file
 from validator.fetch import parse_json_strictly
+from validator.jose import JoseError, b64url_decode
 from validator.model import CertificateInput
 
 PEM_ISH = st.builds(
@@ -46,3 +48,19 @@ def test_strict_json_parsing_fails_only_with_value_errors(data: bytes) -> None:
 def test_deeply_nested_json_is_not_json_rather_than_a_crash() -> None:
     with pytest.raises(ValueError, match="nested too deeply"):
         parse_json_strictly(b"[" * 100_000)
+
+
+@settings(deadline=None)
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", max_size=12))
+def test_a_base64url_segment_decodes_exactly_when_it_is_the_canonical_encoding_of_its_bytes(segment: str) -> None:
+    # The definition, spelled out: decoding then re-encoding gives the segment back.
+    canonical = (
+        len(segment) % 4 != 1
+        and base64.urlsafe_b64encode(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))).rstrip(b"=").decode() == segment
+    )
+    try:
+        b64url_decode(segment)
+    except JoseError:
+        assert not canonical
+    else:
+        assert canonical

@@ -122,6 +122,20 @@ def test_unknown_kids_refetch_the_jwks_at_most_once_per_interval(idp: RunningIdp
     assert keys.fetch_count == 2
 
 
+def test_may_fetch_says_exactly_when_keys_for_would_fetch(idp: RunningIdp) -> None:
+    # The app calls keys_for on the event loop unless may_fetch says a (blocking) fetch is due.
+    clock = [1000.0]
+    keys = JwksKeys(idp.jwks_uri, FetchOptions(), min_refresh_seconds=10.0, monotonic=lambda: clock[0])
+    kid = idp.service.signing_key().kid
+    assert keys.may_fetch(kid)  # nothing fetched yet
+    keys.keys_for(kid)
+    assert (keys.may_fetch(kid), keys.may_fetch("unknown")) == (False, False)  # known; unknown but refreshed just now
+    clock[0] += 10.0
+    assert (keys.may_fetch(kid), keys.may_fetch("unknown")) == (False, True)
+    keys.keys_for(kid)
+    assert keys.fetch_count == 1
+
+
 def test_users_come_from_pairs_and_a_file_and_one_external_id_maps_to_one_user(tmp_path: Path) -> None:
     users_file = tmp_path / "users.txt"
     users_file.write_text("# external id = login\nbob@example.com=bob_q\n")

@@ -56,10 +56,17 @@ class JwksKeys:
             # Keep the last good keys: a failing IdP must not lock every user out at once.
             self.last_error = fetched.error_detail or "the JWKS is not a key set"
 
+    def _must_fetch(self, kid: str) -> bool:
+        known = any(k.get("kid") == kid for k in self._keys)
+        return not known and (self._fetched_at is None or self.monotonic() - self._fetched_at >= self.min_refresh_seconds)
+
+    def may_fetch(self, kid: str) -> bool:
+        """Whether ``keys_for(kid)`` would fetch now (a caller on an event loop then calls it in a thread)."""
+        with self._lock:
+            return self._must_fetch(kid)
+
     def keys_for(self, kid: str) -> list[Mapping[str, Any]]:
         with self._lock:
-            known = any(k.get("kid") == kid for k in self._keys)
-            due = self._fetched_at is None or self.monotonic() - self._fetched_at >= self.min_refresh_seconds
-            if not known and due:
+            if self._must_fetch(kid):
                 self._refresh()
             return list(self._keys)

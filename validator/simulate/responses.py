@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from fastapi.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 Handler = Callable[[str, str, Mapping[str, str], datetime], Response]
 
@@ -24,12 +24,13 @@ def _stamp(now: datetime) -> str:
 
 def simple_return(path: str, user: str, params: Mapping[str, str], now: datetime) -> Response:
     param_xml = "".join(f"<PARAM><KEY>{escape(k)}</KEY><VALUE>{escape(v)}</VALUE></PARAM>" for k, v in params.items())
+    stamp = _stamp(now)
     body = (
         '<?xml version="1.0" encoding="UTF-8" ?>\n'
         '<!DOCTYPE SIMPLE_RETURN SYSTEM "/api/2.0/simple_return.dtd">\n'
-        f"<SIMPLE_RETURN><REQUEST><DATETIME>{_stamp(now)}</DATETIME><USER_LOGIN>{escape(user)}</USER_LOGIN>"
+        f"<SIMPLE_RETURN><REQUEST><DATETIME>{stamp}</DATETIME><USER_LOGIN>{escape(user)}</USER_LOGIN>"
         f"<RESOURCE>{escape(path)}</RESOURCE><PARAM_LIST>{param_xml}</PARAM_LIST></REQUEST>"
-        f"<RESPONSE><DATETIME>{_stamp(now)}</DATETIME><TEXT>Request accepted by the oidc-onboarding stand-in</TEXT></RESPONSE>"
+        f"<RESPONSE><DATETIME>{stamp}</DATETIME><TEXT>Request accepted by the oidc-onboarding stand-in</TEXT></RESPONSE>"
         "</SIMPLE_RETURN>\n"
     )
     return Response(body, media_type="text/xml")
