@@ -123,6 +123,10 @@ class AuthorizationFlow:
         session = current_session(self.service, request)
         if session is not None and _max_age_exceeded(self.service, session, params):
             session = None
+        hint = params.get("login_hint")
+        other_user = session is not None and bool(hint) and hint != session.grantee.user.username
+        if other_user:
+            session = None  # the client asks for another user: this session is not theirs to reuse
         grantee: Grantee | None = None
         if answer is not None:
             if answer.cancelled:
@@ -137,13 +141,14 @@ class AuthorizationFlow:
             grantee = Grantee(user.model_copy(update={"claims": {**user.claims, **extra}}), now)
         elif "none" in prompt:
             if session is None:
-                # OIDC Core section 3.1.2.6: no session and no way to show a page.
-                return _error_response(self.service, _with_error(grant, "login_required", "no login session"), state)
+                # OIDC Core section 3.1.2.6: no session (for the hinted user) and no way to show a page.
+                why = "the login session is for another user than login_hint" if other_user else "no login session"
+                return _error_response(self.service, _with_error(grant, "login_required", why), state)
             grantee = session.grantee
         elif session is not None and "login" not in prompt:
             grantee = session.grantee
-        elif params.get("login_hint"):
-            grantee = Grantee(known_or_adhoc(server, params["login_hint"]), now)
+        elif hint:
+            grantee = Grantee(known_or_adhoc(server, hint), now)
         elif self.config.default_login_user and "login" not in prompt:
             grantee = Grantee(known_or_adhoc(server, self.config.default_login_user), now)
         if grantee is None:

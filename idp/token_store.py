@@ -66,6 +66,15 @@ class RefreshToken:
 
 
 @dataclass(frozen=True)
+class Redemption:
+    """What one authorization code was exchanged for: revoked if the code comes back (RFC 6749 section 4.1.2)."""
+
+    client_id: str
+    access_token: tuple[str, int] | None  # (jti, exp)
+    refresh_token: str | None
+
+
+@dataclass(frozen=True)
 class LoginSession:
     sid: str
     grantee: Grantee
@@ -126,6 +135,8 @@ class TokenStore:
         self.revoked_jtis: ExpiringStore[bool] = ExpiringStore(now, max_items)
         # The user's claims as the login set them (extra claims, typed users), by access token jti, for userinfo.
         self.userinfo: ExpiringStore[dict[str, Any]] = ExpiringStore(now, max_items)
+        # Redeemed authorization codes, kept as long as what they were exchanged for could still be used.
+        self.redeemed_codes: ExpiringStore[Redemption] = ExpiringStore(now, max_items)
         # jti of client assertions already used (RFC 7523 section 3, item 7: no replay).
         self.used_assertions: ExpiringStore[bool] = ExpiringStore(now, max_items)
 
@@ -147,6 +158,17 @@ class TokenStore:
 
     def revoke_jti(self, jti: str, exp: int) -> None:
         self.revoked_jtis.put(jti, True, max(exp, self.now() + 1))
+
+    def revoke_redemption(self, code: str, client_id: str) -> bool:
+        """A redeemed code presented again by its client: revoke its tokens; whether there were any."""
+        redemption = self.redeemed_codes.get(code)
+        if redemption is None or redemption.client_id != client_id:
+            return False
+        if redemption.access_token is not None:
+            self.revoke_jti(*redemption.access_token)
+        if redemption.refresh_token is not None:
+            self.refresh_tokens.pop(redemption.refresh_token)
+        return True
 
     def is_revoked(self, jti: object) -> bool:
         return isinstance(jti, str) and jti in self.revoked_jtis

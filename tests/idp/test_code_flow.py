@@ -78,6 +78,26 @@ def test_a_code_is_single_use(server: RunningIdp) -> None:
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 
 
+def test_a_replayed_code_revokes_the_tokens_it_was_exchanged_for(server: RunningIdp) -> None:
+    f = flow(server)
+    code, _ = f.code(login_hint="alice", scope="openid offline_access")
+    first = f.exchange(code).json()
+    userinfo = server.issuer + "/userinfo"
+    bearer = {"Authorization": f"Bearer {first['access_token']}"}
+    assert httpx.get(userinfo, headers=bearer, timeout=5).status_code == 200
+    replay = f.exchange(code)
+    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    assert "revoked" in replay.json()["error_description"]
+    revoked = httpx.get(userinfo, headers=bearer, timeout=5)
+    assert revoked.status_code == 401 and "revoked" in revoked.headers["www-authenticate"]
+    refresh = httpx.post(
+        server.token_endpoint,
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "client_id": "spa"},
+        timeout=5,
+    )
+    assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
+
+
 def test_a_code_is_bound_to_the_client_it_was_issued_to(server: RunningIdp) -> None:
     f = flow(server)
     code, _ = f.code(login_hint="alice")
@@ -246,6 +266,23 @@ def test_prompt_none_reuses_the_login_session_and_its_auth_time(server: RunningI
     second = verify(f.tokens(prompt="none")["id_token"], jwks(server), "RS256").claims
     assert second["sub"] == first["sub"] == "00u-alice"
     assert second["auth_time"] == first["auth_time"]
+
+
+def test_prompt_none_for_another_user_than_the_sessions_is_login_required(server: RunningIdp) -> None:
+    f = flow(server)
+    f.tokens(login_hint="alice")
+    response = f.authorize(prompt="none", login_hint="bob", state="s3")
+    params = query_of(response.headers["location"])
+    assert params["error"] == "login_required" and params["state"] == "s3"
+    assert "another user" in params["error_description"]
+    same_user = verify(f.tokens(prompt="none", login_hint="alice")["id_token"], jwks(server), "RS256").claims
+    assert same_user["sub"] == "00u-alice"
+
+
+def test_a_login_hint_for_another_user_is_not_answered_from_the_session(server: RunningIdp) -> None:
+    f = flow(server)
+    f.tokens(login_hint="alice")
+    assert verify(f.tokens(login_hint="bob")["access_token"], jwks(server), "RS256").claims["sub"] == "bob"
 
 
 def test_prompt_login_shows_the_login_page_despite_a_session(server: RunningIdp) -> None:

@@ -46,9 +46,7 @@ async def test_a_path_that_only_resembles_a_plain_endpoint_falls_through_to_json
 
 @pytest.mark.anyio
 async def test_each_issuer_of_a_multi_issuer_server_answers_its_own_token_endpoint(tmp_path: Path) -> None:
-    config = build_config(
-        {"issuer": "http://127.0.0.1:9", "keys_dir": tmp_path, "issuers": [{"id": "second"}]}
-    )
+    config = build_config({"issuer": "http://127.0.0.1:9", "keys_dir": tmp_path, "issuers": [{"id": "second"}]})
     app = create_app(config)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:9") as client:
         first = await client.post("/token", data={"grant_type": "client_credentials"}, auth=CLIENT)
