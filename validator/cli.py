@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__
 from .arguments import add_bundle_arguments, add_input_arguments, add_verify_bundle_arguments
+from .environment import Environment
 from .errors import UsageError, ValidatorError
 from .findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from .inputs import Environment, RunConfig
+    from .inputs import RunConfig
     from .model import Context
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
@@ -166,7 +167,6 @@ def _run_catalogue(out: TextIO) -> int:
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
-    from .inputs import Environment
 
     env = env or Environment()
     out = sys.stdout

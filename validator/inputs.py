@@ -7,19 +7,17 @@ request (``check`` today, ``bundle`` later), so they accept exactly the same inp
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import ssl
-import sys
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .environment import Environment
 from .errors import UsageError
 from .fetch import ssl_context
 from .model import CertificateInput, Inputs, SampleToken
@@ -91,19 +89,6 @@ class RunConfig:
     fetch: FetchOptions
     grant: GrantRequest | None
     now: datetime
-
-
-@dataclass(frozen=True)
-class Environment:
-    """What resolving reads from the process, injectable for tests."""
-
-    stdin: TextIO = field(default_factory=lambda: sys.stdin)
-    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    prompt: Callable[[str], str] = getpass.getpass
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-
-    def stdin_is_terminal(self) -> bool:
-        return bool(getattr(self.stdin, "isatty", lambda: False)())
 
 
 def _read_config(path: Path) -> tuple[OnboardingFile, Path]:

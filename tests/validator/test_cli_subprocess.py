@@ -7,6 +7,7 @@ import os
 import pty
 import select
 import subprocess
+import sys
 import time
 
 from processes import cli
@@ -83,3 +84,13 @@ def test_the_text_report_is_coloured_on_a_terminal_unless_no_color_is_set() -> N
     environment = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
     assert "\x1b[31m" in _on_a_terminal({**environment, "NO_COLOR": ""})
     assert "\x1b[" not in _on_a_terminal({"NO_COLOR": "1"})
+
+
+def test_help_starts_without_loading_the_http_jose_or_validation_libraries() -> None:
+    # What keeps --help well under make bench's 200 ms: the heavy imports wait for a command that needs them.
+    code = (
+        "import sys\nfrom validator.cli import main\nmain(['--help'])\n"
+        "print(sorted(m for m in ('httpx', 'jwt', 'cryptography', 'pydantic', 'authlib') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
