@@ -6,6 +6,7 @@ Every route is bounded: the slow ones give up after a few seconds whether or not
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import ssl
 import threading
@@ -20,6 +21,7 @@ import pytest
 
 from idp.tls import ensure_tls
 
+log = logging.getLogger(__name__)
 JWKS = {"keys": []}
 TEN_MB = 10 * 1024 * 1024
 DRIP_LIMIT_SECONDS = 5.0
@@ -149,9 +151,17 @@ def _handler(other_base: Callable[[], str], requested: list[str]) -> type[BaseHT
     return Handler
 
 
+class _FaultyServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # The clients under test hang up on purpose (deadlines, size caps, refused redirects). socketserver
+        # would print each resulting traceback to sys.stderr, where capsys takes it for the CLI's own output.
+        log.debug("faulty server: a client at %s went away", client_address, exc_info=True)
+
+
 def _serve(handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext | None) -> tuple[ThreadingHTTPServer, threading.Thread]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = _FaultyServer(("127.0.0.1", 0), handler)
     if context is not None:
         # Handshake in the handler thread, so one stuck client cannot block accepting the next.
         server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)

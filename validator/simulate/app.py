@@ -1,8 +1,8 @@
 """The stand-in as an ASGI app: every API path requires ``Authorization: Bearer <jwt>``.
 
 Plain Starlette: one catch-all route needs none of FastAPI's validation or dependency
-machinery, which cost about 45 µs a request (FastAPI 0.165), more than verifying an
-RS256 signature.
+machinery, which cost 20 to 35 µs a request here (FastAPI 0.165, measured in-process),
+more than verifying an RS256 signature (about 20 µs).
 """
 
 from __future__ import annotations
