@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import jwt
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, InvalidScopeError, grants
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion, JWTBearerGrant
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -17,7 +16,7 @@ from joserfc.jwk import KeySet
 
 from .client_keys import load_public_keys
 from .config import TrustedIssuerConfig, UserConfig
-from .token_store import AuthorizationCode, Grantee, Redemption, RefreshToken
+from .token_store import AuthorizationCode, Grantee, RefreshToken
 
 if TYPE_CHECKING:
     from .oauth import Client, TokenServer
@@ -94,7 +93,7 @@ class AuthorizationCodeGrant(ScopeOfClient, grants.AuthorizationCodeGrant):  # t
             client_id=request.client.get_client_id(),
             redirect_uri=request.payload.redirect_uri,
             scope=request.scope or "",
-            grantee=Grantee(grantee.user, grantee.auth_time, nonce),
+            grantee=Grantee(grantee.user, grantee.auth_time, nonce, grant_id=self.server.store.new_secret()),
             code_challenge=data.get("code_challenge") or None,
             code_challenge_method=method,
             expires_at=self.server.store.now() + self.server.config.authorization_code_ttl_seconds,
@@ -104,27 +103,19 @@ class AuthorizationCodeGrant(ScopeOfClient, grants.AuthorizationCodeGrant):  # t
     def query_authorization_code(self, code: str, client: Client) -> AuthorizationCode | None:
         store = self.server.store
         item = store.codes.get(code)
-        if item is None and store.revoke_redemption(code, client.get_client_id()):
-            # RFC 6749 section 4.1.2: a code used twice is refused, and what it was exchanged for is revoked.
-            raise InvalidGrantError("the authorization code was already used; the tokens issued for it are revoked")
+        if item is None and store.revoke_redeemed(code, client.get_client_id()):
+            # RFC 6749 section 4.1.2: a code used twice is refused, and the tokens issued from it are revoked.
+            raise InvalidGrantError("the authorization code was already used; the tokens issued from it are revoked")
         return item if item is not None and item.client_id == client.get_client_id() else None
 
     def save_token(self, token: dict[str, Any]) -> None:
         super().save_token(token)
         code: AuthorizationCode = self.request.authorization_code
-        store, config = self.server.store, self.server.config
-        try:  # minted a moment ago, by us; a scenario may have bent its claims
-            claims = jwt.decode(token["access_token"], options={"verify_signature": False})
-        except jwt.InvalidTokenError:
-            claims = {}
-        jti, exp = claims.get("jti"), claims.get("exp")
-        access = (jti, exp) if isinstance(jti, str) and isinstance(exp, int) else None
-        refresh = token.get("refresh_token")
-        # Kept while anything it bought is usable: the access token's exp, or the refresh token's lifetime.
-        until = store.now() + (config.refresh_token_ttl_seconds if refresh else config.access_token_ttl_seconds)
-        if access is not None:
-            until = max(until, access[1])
-        store.redeemed_codes.put(code.code, Redemption(code.client_id, access, refresh), until)
+        config = self.server.config
+        assert code.grantee.grant_id is not None  # save_authorization_code gives every code one
+        # Remembered while a token from the grant may still be in use.
+        keep = max(config.access_token_ttl_seconds, config.refresh_token_ttl_seconds if "refresh_token" in token else 0)
+        self.server.store.redeemed(code.code, code.client_id, code.grantee.grant_id, keep)
 
     def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
         # One use only (RFC 6749 section 4.1.2).

@@ -111,6 +111,8 @@ class IdpService:
         access_token = self.sign(self._shape(access, "access", client, user, grant_type, scope), "access", client)
         if user is not None:
             self.store.userinfo.put(access["jti"], dict(user.claims), access["exp"])
+        if grantee is not None:
+            self.store.track_access_token(grantee, access["jti"], access["exp"])
         response: dict[str, Any] = {"access_token": access_token, "token_type": "Bearer", "expires_in": cfg.access_token_ttl_seconds}
         if scope:
             response["scope"] = scope

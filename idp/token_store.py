@@ -27,6 +27,8 @@ class Grantee:
     user: UserConfig
     auth_time: int
     nonce: str | None = None
+    # The authorization code this token chain descends from (refreshes keep it): what a replay of that code revokes.
+    grant_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,15 +65,6 @@ class RefreshToken:
 
     def check_client(self, client: object) -> bool:
         return getattr(client, "get_client_id", lambda: None)() == self.client_id
-
-
-@dataclass(frozen=True)
-class Redemption:
-    """What one authorization code was exchanged for: revoked if the code comes back (RFC 6749 section 4.1.2)."""
-
-    client_id: str
-    access_token: tuple[str, int] | None  # (jti, exp)
-    refresh_token: str | None
 
 
 @dataclass(frozen=True)
@@ -117,6 +110,14 @@ class ExpiringStore(Generic[T]):
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None
 
+    def discard_where(self, condition: Callable[[T], bool]) -> int:
+        """Remove every entry whose value meets ``condition``; how many were removed."""
+        with self._lock:
+            doomed = [key for key, (_, value) in self._items.items() if condition(value)]
+            for key in doomed:
+                del self._items[key]
+        return len(doomed)
+
     def _prune(self) -> None:
         now = self._now()
         for key in [k for k, (exp, _) in self._items.items() if exp <= now]:
@@ -135,8 +136,10 @@ class TokenStore:
         self.revoked_jtis: ExpiringStore[bool] = ExpiringStore(now, max_items)
         # The user's claims as the login set them (extra claims, typed users), by access token jti, for userinfo.
         self.userinfo: ExpiringStore[dict[str, Any]] = ExpiringStore(now, max_items)
-        # Redeemed authorization codes, kept as long as what they were exchanged for could still be used.
-        self.redeemed_codes: ExpiringStore[Redemption] = ExpiringStore(now, max_items)
+        # Redeemed authorization codes -> (client_id, grant_id), and each grant's live access tokens (jti, exp):
+        # what a replayed code revokes (RFC 6749 section 4.1.2).
+        self.redeemed_codes: ExpiringStore[tuple[str, str]] = ExpiringStore(now, max_items)
+        self.grant_access_tokens: ExpiringStore[tuple[tuple[str, int], ...]] = ExpiringStore(now, max_items)
         # jti of client assertions already used (RFC 7523 section 3, item 7: no replay).
         self.used_assertions: ExpiringStore[bool] = ExpiringStore(now, max_items)
 
@@ -159,15 +162,26 @@ class TokenStore:
     def revoke_jti(self, jti: str, exp: int) -> None:
         self.revoked_jtis.put(jti, True, max(exp, self.now() + 1))
 
-    def revoke_redemption(self, code: str, client_id: str) -> bool:
-        """A redeemed code presented again by its client: revoke its tokens; whether there were any."""
+    def track_access_token(self, grantee: Grantee, jti: str, exp: int) -> None:
+        """Remember an access token of a code-born grant, so a replay of that code can revoke it."""
+        if grantee.grant_id is None:
+            return
+        now = self.now()
+        live = (*(t for t in self.grant_access_tokens.get(grantee.grant_id) or () if t[1] > now), (jti, exp))
+        self.grant_access_tokens.put(grantee.grant_id, live, max(t[1] for t in live))
+
+    def redeemed(self, code: str, client_id: str, grant_id: str, keep_seconds: int) -> None:
+        self.redeemed_codes.put(code, (client_id, grant_id), self.now() + keep_seconds)
+
+    def revoke_redeemed(self, code: str, client_id: str) -> bool:
+        """A redeemed code presented again by its client: revoke every token of its grant; whether it was one."""
         redemption = self.redeemed_codes.get(code)
-        if redemption is None or redemption.client_id != client_id:
+        if redemption is None or redemption[0] != client_id:
             return False
-        if redemption.access_token is not None:
-            self.revoke_jti(*redemption.access_token)
-        if redemption.refresh_token is not None:
-            self.refresh_tokens.pop(redemption.refresh_token)
+        grant_id = redemption[1]
+        for jti, exp in self.grant_access_tokens.pop(grant_id) or ():
+            self.revoke_jti(jti, exp)
+        self.refresh_tokens.discard_where(lambda token: token.grantee.grant_id == grant_id)
         return True
 
     def is_revoked(self, jti: object) -> bool:

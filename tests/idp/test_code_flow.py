@@ -78,24 +78,39 @@ def test_a_code_is_single_use(server: RunningIdp) -> None:
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 
 
-def test_a_replayed_code_revokes_the_tokens_it_was_exchanged_for(server: RunningIdp) -> None:
+def test_a_replayed_code_revokes_every_token_of_its_grant_including_refreshed_ones(server: RunningIdp) -> None:
     f = flow(server)
     code, _ = f.code(login_hint="alice", scope="openid offline_access")
     first = f.exchange(code).json()
-    userinfo = server.issuer + "/userinfo"
-    bearer = {"Authorization": f"Bearer {first['access_token']}"}
-    assert httpx.get(userinfo, headers=bearer, timeout=5).status_code == 200
+    refreshed = refresh(server, first["refresh_token"])
+    assert refreshed.status_code == 200, refreshed.text
+    later = refreshed.json()
+    assert all(userinfo(server, t["access_token"]).status_code == 200 for t in (first, later))
+
     replay = f.exchange(code)
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
     assert "revoked" in replay.json()["error_description"]
-    revoked = httpx.get(userinfo, headers=bearer, timeout=5)
-    assert revoked.status_code == 401 and "revoked" in revoked.headers["www-authenticate"]
-    refresh = httpx.post(
-        server.token_endpoint,
-        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "client_id": "spa"},
-        timeout=5,
-    )
-    assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
+    for tokens in (first, later):
+        revoked = userinfo(server, tokens["access_token"])
+        assert revoked.status_code == 401 and "revoked" in revoked.headers["www-authenticate"]
+    assert refresh(server, later["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_a_replay_by_another_client_revokes_nothing(server: RunningIdp) -> None:
+    f = flow(server)
+    code, _ = f.code(login_hint="alice")
+    tokens = f.exchange(code).json()
+    assert f.exchange(code, client_id="plain-ok").json()["error"] == "invalid_grant"
+    assert userinfo(server, tokens["access_token"]).status_code == 200
+
+
+def userinfo(server: RunningIdp, access_token: str) -> httpx.Response:
+    return httpx.get(server.issuer + "/userinfo", headers={"Authorization": f"Bearer {access_token}"}, timeout=5)
+
+
+def refresh(server: RunningIdp, refresh_token: str) -> httpx.Response:
+    data = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": "spa"}
+    return httpx.post(server.token_endpoint, data=data, timeout=5)
 
 
 def test_a_code_is_bound_to_the_client_it_was_issued_to(server: RunningIdp) -> None:
