@@ -100,9 +100,9 @@ def plain_routes(service: IdpService) -> Routes:
     async def revoke(request: Request) -> Response:
         return _answer(server, "create_endpoint_response", "revocation", await _oauth_form_request(request, revoke_url, cap))
 
-    routes: Routes = {
-        config.endpoint_path("discovery"): {"GET": discovery},
-        config.endpoint_path("jwks"): {"GET": jwks},
+    routes: Routes = {  # HEAD as GET: uvicorn sends the headers without the body
+        config.endpoint_path("discovery"): {"GET": discovery, "HEAD": discovery},
+        config.endpoint_path("jwks"): {"GET": jwks, "HEAD": jwks},
         config.endpoint_path("token"): {"POST": token},
     }
     if "introspect" in enabled:

@@ -8,7 +8,7 @@ import httpx
 import jwt
 import pytest
 
-from idp import build_config
+from idp import RunningIdp, build_config
 from idp.app import create_app
 from idp.service import IdpService
 
@@ -58,3 +58,17 @@ async def test_each_issuer_of_a_multi_issuer_server_answers_its_own_token_endpoi
 
 def issuer_of(token: str) -> str:
     return str(jwt.decode(token, options={"verify_signature": False})["iss"])
+
+
+def test_head_on_the_jwks_and_discovery_answers_their_headers_without_a_body(idp_server: RunningIdp) -> None:
+    for url in (idp_server.jwks_uri, idp_server.discovery_url):
+        head, get = httpx.head(url, timeout=5), httpx.get(url, timeout=5)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == get.headers["content-length"] != "0"
+        assert head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_other_methods_on_the_jwks_are_405_naming_the_allowed_ones(idp_server: RunningIdp) -> None:
+    response = httpx.post(idp_server.jwks_uri, timeout=5)
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
+    assert response.json()["error"] == "method_not_allowed"
