@@ -167,7 +167,6 @@ def _run_catalogue(out: TextIO) -> int:
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
-
     env = env or Environment()
     out = sys.stdout
     try:

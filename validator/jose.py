@@ -78,7 +78,7 @@ def b64url_decode(segment: str) -> bytes:
     if len(segment) % 4 == 1:
         raise JoseError("base64url", "has an impossible base64url length")
     # Non-canonical encodings (stray low bits in the last character) decode ambiguously.
-    if _B64URL_VALUE[segment[-1]] & _PADDING_BITS.get(len(segment) % 4, 0) if segment else False:
+    if segment and _B64URL_VALUE[segment[-1]] & _PADDING_BITS.get(len(segment) % 4, 0):
         raise JoseError("base64url", "is not canonical base64url")
     try:
         return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
