@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeGuard
 
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, RSAPSSAlgorithm
 from jwt.exceptions import InvalidKeyError
@@ -65,6 +65,11 @@ class CompactJws:
 
 def is_symmetric_alg(alg: object) -> bool:
     return isinstance(alg, str) and alg.upper().startswith("HS")
+
+
+def is_asymmetric_alg(alg: object) -> TypeGuard[str]:
+    """An alg this project verifies. Header values are untrusted JSON: a list or object is no alg, not a crash."""
+    return isinstance(alg, str) and alg in ASYMMETRIC_ALGS
 
 
 def is_none_alg(alg: object) -> bool:
@@ -220,7 +225,7 @@ def select_keys(keys: Iterable[Mapping[str, Any]], kid: str, alg: str) -> list[M
 
 def verify_signature(jws: CompactJws, jwk: Mapping[str, Any], alg: str) -> bool:
     """Verify with exactly this key; ``none`` and HS* are refused, never attempted."""
-    if alg not in ASYMMETRIC_ALGS:
+    if not is_asymmetric_alg(alg):
         raise ValueError(f"refusing to verify with {alg!r}: only asymmetric algorithms are accepted")
     if key_fits(jwk, alg):
         raise ValueError(f"the key does not fit {alg}")

@@ -37,8 +37,9 @@ jwk_like = st.fixed_dictionaries(
     {},
     optional={
         "kty": st.sampled_from(["RSA", "EC", "OKP", "oct", "DSA", 1, None]),
-        "kid": st.one_of(st.text(max_size=5), st.integers(), st.none()),
-        "alg": st.one_of(st.sampled_from(["RS256", "ES256", "EdDSA", "HS256", "none"]), st.integers()),
+        "kid": st.one_of(st.text(max_size=5), st.integers(), st.none(), st.lists(st.text(max_size=3), max_size=2)),
+        # Lists and objects too: an unhashable alg once crashed a set lookup.
+        "alg": st.one_of(st.sampled_from(["RS256", "ES256", "EdDSA", "HS256", "none"]), st.integers(), json_values),
         "use": st.one_of(st.sampled_from(["sig", "enc"]), st.integers()),
         "crv": st.one_of(st.sampled_from(["P-256", "P-384", "Ed25519", "X25519"]), st.integers()),
         "n": st.one_of(st.text(max_size=10), st.integers()),

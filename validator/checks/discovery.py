@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Finding, Severity
-from ..jose import ASYMMETRIC_ALGS
+from ..jose import is_asymmetric_alg
 from ..model import Context
 from .base import CATALOGUE, effective_issuer, fetch_failure, parsed_tokens, token_label, url_kind
 
@@ -133,7 +133,7 @@ def check_alg_advertised(ctx: Context) -> Iterator[Finding]:
     for token, jws in parsed_tokens(ctx):
         alg = jws.header.get("alg")
         # A none/HS*/unknown alg is already an error of its own; advertising is about the asymmetric ones.
-        if alg in ASYMMETRIC_ALGS and alg not in advertised:
+        if is_asymmetric_alg(alg) and alg not in advertised:
             yield ALG_NOT_ADVERTISED.finding(
                 f"The {token_label(token)} is signed with {alg}, which discovery does not advertise ({advertised}).",
                 token=token_label(token),

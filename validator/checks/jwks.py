@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import certs
 from ..findings import Finding, Severity
-from ..jose import ALG_KEY, PRIVATE_MEMBERS, JoseError, b64url_decode, is_none_alg, is_symmetric_alg, public_key_from_jwk
+from ..jose import ALG_KEY, PRIVATE_MEMBERS, JoseError, b64url_decode, is_asymmetric_alg, is_none_alg, is_symmetric_alg, public_key_from_jwk
 from ..keyquality import roca_vulnerable
 from ..model import Context
 from .base import CATALOGUE, fetch_failure, jwks_keys
@@ -239,7 +239,7 @@ def _key_findings(index: int, key: Mapping[str, Any]) -> Iterator[Finding]:
     if "alg" in key:
         if is_none_alg(alg) or is_symmetric_alg(alg):
             yield ALG_FORBIDDEN.finding(f"{label} declares alg {alg!r}.", alg=alg, **where)
-        elif alg not in ALG_KEY:
+        elif not is_asymmetric_alg(alg):
             yield ALG_UNSUPPORTED.finding(f"{label} declares alg {alg!r}.", alg=alg, **where)
         else:
             need_kty, need_crv = ALG_KEY[alg]

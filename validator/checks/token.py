@@ -11,6 +11,7 @@ from ..jose import (
     ASYMMETRIC_ALGS,
     CompactJws,
     JoseError,
+    is_asymmetric_alg,
     is_none_alg,
     is_symmetric_alg,
     key_fits,
@@ -184,7 +185,7 @@ def check_token_form(ctx: Context) -> Iterator[Finding]:
             yield ALG_NONE.finding(f"The {label} has alg {alg!r}: it is not signed.", token=label, alg=alg)
         elif is_symmetric_alg(alg):
             yield ALG_SYMMETRIC.finding(f"The {label} is signed with {alg}.", token=label, alg=alg)
-        elif alg not in ASYMMETRIC_ALGS:
+        elif not is_asymmetric_alg(alg):
             yield ALG_UNSUPPORTED.finding(
                 f"The {label} has alg {short(alg)!r}.", token=label, alg=short(alg), supported=sorted(ASYMMETRIC_ALGS)
             )
@@ -216,7 +217,7 @@ def _verify(label: str, jws: CompactJws, keys: list[dict[str, Any]], source: str
     if not isinstance(kid, str) or not kid:
         yield KID_MISSING.finding(f"The {label} has no kid in its header.", token=label, known_kids=kids(keys))
         return
-    if not isinstance(alg, str) or alg not in ASYMMETRIC_ALGS:
+    if not is_asymmetric_alg(alg):
         return
     named = [k for k in keys if k.get("kid") == kid]
     if not named:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..jose import ASYMMETRIC_ALGS, CompactJws, JoseError, is_none_alg, select_keys, split_compact, verify_signature
+from ..jose import CompactJws, JoseError, is_asymmetric_alg, select_keys, split_compact, verify_signature
 from .config import StandInConfig
 
 
@@ -71,7 +71,7 @@ def decide(token: str, keys: Sequence[Mapping[str, Any]], config: StandInConfig,
 def decide_parsed(jws: CompactJws, keys: Sequence[Mapping[str, Any]], config: StandInConfig, *, now: int) -> Decision:
     """The decision for a token already split (the app splits once to learn the kid it needs keys for)."""
     alg, kid = jws.header.get("alg"), jws.header.get("kid")
-    if is_none_alg(alg) or alg not in ASYMMETRIC_ALGS:
+    if not is_asymmetric_alg(alg):
         return _reject("bad_alg", f"alg {alg!r} is not accepted (asymmetric signatures only)")
     if "crit" in jws.header:
         return _reject("bad_header", "crit header parameters are not understood")
