@@ -23,8 +23,9 @@ from .users import Users
 
 
 def bearer_error(description: str) -> OAuthError:
-    # RFC 6750 section 3.1: invalid_token with 401 and a Bearer challenge naming it.
-    safe = description.replace('"', "'")
+    # RFC 6750 section 3.1: invalid_token with 401 and a Bearer challenge naming it. Its
+    # error_description allows %x20-21 / %x23-5B / %x5D-7E only, and a library's message may quote the token.
+    safe = "".join(c if " " <= c <= "~" and c != "\\" else "?" for c in description.replace('"', "'"))
     return OAuthError(
         "invalid_token",
         description,

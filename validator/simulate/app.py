@@ -35,9 +35,16 @@ def keyring_for(config: StandInConfig) -> Keyring:
     return JwksKeys(config.jwks_url, config.fetch, min_refresh_seconds=config.jwks_min_refresh_seconds)
 
 
+MAX_CHALLENGE_DESCRIPTION = 200
+
+
 def _challenge(decision: Decision) -> str:
-    # RFC 6750 section 3: the reason goes in error_description, quoted, without quotes inside.
-    return f'Bearer error="invalid_token", error_description="{decision.reason}: {decision.description.replace(chr(34), chr(39))}"'
+    # RFC 6750 section 3: error_description allows %x20-21 / %x23-5B / %x5D-7E only. The description
+    # quotes the token's own header values (any JSON): a double quote becomes a single one, anything
+    # else outside the set '?', and it is capped. The JSON body keeps the full text.
+    text = f"{decision.reason}: {decision.description}"[:MAX_CHALLENGE_DESCRIPTION].replace('"', "'")
+    safe = "".join(c if " " <= c <= "~" and c != "\\" else "?" for c in text)
+    return f'Bearer error="invalid_token", error_description="{safe}"'
 
 
 def _unauthorized(description: str, *, challenge: str) -> Response:

@@ -1,0 +1,83 @@
+"""Property tests on the stand-in: whatever a client sends as a Bearer token, the answer is a 401 with a
+reason (never a 500, never an acceptance), and the decision function never raises.
+
+The check side has the same properties in tests/validator/test_checks_robustness.py; a header whose
+``alg`` was a JSON array once crashed both, and only the checks' property test noticed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from typing import Any
+
+import httpx
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from validator.simulate import StandInConfig
+from validator.simulate.app import create_stand_in_app
+from validator.simulate.decide import decide
+
+KID = "k1"
+# A real RSA public key is not needed: no generated token carries a valid signature.
+JWK = {"kty": "RSA", "kid": KID, "use": "sig", "alg": "RS256", "n": "sXch", "e": "AQAB"}
+CONFIG = StandInConfig(
+    issuer="https://idp.example",
+    audiences=("https://qualys.example/api",),
+    custom_claim=None,
+    users={"someone@example.com": "someone"},
+    key_source="certificates",
+    certificate_jwks=(JWK,),
+)
+REASONS = {"malformed", "bad_alg", "bad_header", "unknown_kid", "ambiguous_kid", "bad_signature"}
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=12,
+)
+header_members = st.sampled_from(["alg", "kid", "typ", "crit", "jwk", "jku", "b64", "cty"]) | st.text(max_size=4)
+headers = st.dictionaries(header_members, json_values | st.sampled_from(["RS256", "ES256", "none", "HS256", KID]), max_size=5)
+payloads = st.dictionaries(st.sampled_from(["iss", "aud", "sub", "exp", "nbf"]) | st.text(max_size=4), json_values, max_size=6)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def token_of(header: dict[str, Any], payload: dict[str, Any], signature: bytes) -> str:
+    return f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}.{b64url(signature)}"
+
+
+@settings(deadline=None)
+@given(headers, payloads, st.binary(max_size=300))
+def test_any_json_header_and_payload_get_a_rejection_with_a_reason_never_an_exception(
+    header: dict[str, Any], payload: dict[str, Any], signature: bytes
+) -> None:
+    decision = decide(token_of(header, payload, signature), [JWK], CONFIG, now=1_800_000_000)
+    assert not decision.accepted
+    assert decision.reason in REASONS
+
+
+async def _ask(app: Any, authorization: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://qualys.test") as client:
+        return await client.get("/api/2.0/fo/asset/ip/?action=list", headers={"Authorization": authorization})
+
+
+@settings(deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=300), headers.map(lambda h: token_of(h, {}, b"s"))
+    )
+)
+def test_any_bearer_value_is_a_401_from_the_stand_in_app(value: str) -> None:
+    response = asyncio.run(_ask(create_stand_in_app(CONFIG), f"Bearer {value}"))
+    assert response.status_code == 401
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith("Bearer ")
+    # RFC 6750 section 3: the quoted description holds %x20-21 / %x23-5B / %x5D-7E only.
+    description = challenge.partition('error_description="')[2].removesuffix('"')
+    assert all(" " <= c <= "~" and c not in '"\\' for c in description)

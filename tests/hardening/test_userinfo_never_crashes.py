@@ -1,0 +1,53 @@
+"""Property test on the IdP's userinfo: whatever Bearer value arrives, the answer is a 401 whose challenge
+follows RFC 6750 section 3, never a 500 and never claims."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from idp import build_config
+from idp.app import IdpApp, create_app
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=10,
+)
+headers = st.dictionaries(st.sampled_from(["alg", "kid", "typ", "crit"]) | st.text(max_size=3), json_values, max_size=4)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> IdpApp:
+    # Module-scoped: one app (one key generation) for every example.
+    return create_app(build_config({"issuer": "http://127.0.0.1:9", "keys_dir": tmp_path_factory.mktemp("keys")}))
+
+
+async def _userinfo(app: IdpApp, authorization: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:9") as client:
+        return await client.get("/userinfo", headers={"Authorization": authorization})
+
+
+@settings(deadline=None)
+@given(
+    st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=200)
+    | st.builds(lambda h, p: f"{b64url(json.dumps(h).encode())}.{b64url(json.dumps(p).encode())}.c2ln", headers, headers)
+)
+def test_any_bearer_value_is_a_401_with_a_conforming_challenge(app: IdpApp, value: str) -> None:
+    response: Any = asyncio.run(_userinfo(app, f"Bearer {value}"))
+    assert response.status_code == 401
+    challenge = response.headers["www-authenticate"]
+    description = challenge.partition('error_description="')[2].removesuffix('"')
+    assert challenge.startswith("Bearer ") and all(" " <= c <= "~" and c not in '"\\' for c in description)
