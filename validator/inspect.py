@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .jose import CompactJws, JoseError, split_compact
-from .report import mapping_claim
+from .report import mapping_claim, terminal_json
 
 TIME_CLAIMS = ("exp", "nbf", "iat", "auth_time", "updated_at")
 
@@ -68,7 +68,7 @@ def explain(jws: CompactJws, *, external_id_claim: str, now: datetime) -> dict[s
 
 
 def _value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return terminal_json(value)
 
 
 def render_text(explained: Mapping[str, Any]) -> str:

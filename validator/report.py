@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import resources
@@ -111,9 +112,20 @@ def _paint(text: str, code: str, colour: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
 
+# Characters that reorder or hide text on a terminal (bidi overrides, zero-width, private use, separators).
+_HIDING = frozenset(("Cf", "Co", "Cs", "Zl", "Zp"))
+
+
+def terminal_json(value: Any) -> str:
+    """JSON for a terminal: like json.dumps (control characters escaped), and hiding characters escaped too,
+    so a hostile kid or claim cannot reorder what the report shows (Trojan Source, CVE-2021-42574)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return "".join(json.dumps(c)[1:-1] if unicodedata.category(c) in _HIDING else c for c in text)
+
+
 def _evidence(evidence: Mapping[str, Any]) -> str:
     shown = {key: value for key, value in evidence.items() if value not in (None, "", [], {})}
-    return ", ".join(f"{key}={json.dumps(value, ensure_ascii=False, default=str)}" for key, value in shown.items())
+    return ", ".join(f"{key}={terminal_json(value)}" for key, value in shown.items())
 
 
 def _values_lines(values: Mapping[str, Any]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from datetime import UTC, datetime
@@ -93,3 +94,16 @@ def test_a_date_in_milliseconds_is_called_implausible_rather_than_crashing() -> 
     assert readable_time("exp", 1_767_225_600_000, now) == "not a plausible date (milliseconds instead of seconds?)"
     assert readable_time("exp", "soon", now) is None
     assert readable_time("exp", 1_767_225_600 - 3600, now) == "2025-12-31T23:00:00Z, expired 1 h ago"
+
+
+def test_characters_that_reorder_or_hide_text_are_shown_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    def segment(value: dict[str, str]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    # A right-to-left override and a zero-width space in the kid, an escape sequence in sub.
+    header, claims = {"alg": "RS256", "kid": "abc\u202edef\u200b"}, {"sub": "\x1b[31mred"}
+    token = f"{segment(header)}.{segment(claims)}.c2ln"
+    code, out, _ = inspect(capsys, token)
+    assert code == 0
+    assert 'kid: "abc\\u202edef\\u200b"' in out and 'sub: "\\u001b[31mred"' in out
+    assert not any(c in out for c in "\u202e\u200b\x1b")
