@@ -50,19 +50,21 @@ def rate(fn: Callable[[], object], seconds: float = 2.0) -> float:
     return count / (time.perf_counter() - start)
 
 
+CORES = sorted(os.sched_getaffinity(0))
+PINNING = shutil.which("taskset") is not None and len(CORES) >= 2
+SERVER_CORE, LOAD_CORE = (CORES[0], CORES[1]) if PINNING else (CORES[0], CORES[0])
+
+
 def pin(core: int) -> list[str]:
     """A command prefix that keeps a process on one core (so a 1-worker server and wrk do not share one)."""
     return ["taskset", "-c", str(core)] if PINNING else []
 
 
-PINNING = shutil.which("taskset") is not None and len(os.sched_getaffinity(0)) >= 2
-
-
 def raw_rates() -> dict[str, tuple[float, float]]:
-    """Measured on core 0, where the 1-worker servers run: the same core's single-core rate."""
+    """Measured on the core the 1-worker servers run on: that core's single-core rate."""
     before = os.sched_getaffinity(0)
     if PINNING:
-        os.sched_setaffinity(0, {sorted(before)[0]})
+        os.sched_setaffinity(0, {SERVER_CORE})
     try:
         return _raw_rates()
     finally:
@@ -133,7 +135,7 @@ def _ms(text: str) -> float:
 
 
 def wrk(url: str, *, script: str | None = None, seconds: str = DURATION, pinned: bool = False) -> Load:
-    args = [*(pin(1) if pinned else []), "wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    args = [*(pin(LOAD_CORE) if pinned else []), "wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script or "")
     try:
@@ -178,9 +180,8 @@ def main() -> int:
         print("make bench: wrk is missing (the bench target installs Debian's wrk)", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="oidc-bench-"))
-    cores = len(os.sched_getaffinity(0))
-    placement = "1-worker servers pinned to core 0, wrk to core 1" if PINNING else "unpinned (no taskset or one core)"
-    print(f"oidc-onboarding benchmark (wrk, {CONCURRENCY} connections, {DURATION} s per phase, {cores} cores; {placement})\n")
+    placement = f"1-worker servers pinned to core {SERVER_CORE}, wrk to core {LOAD_CORE}" if PINNING else "unpinned"
+    print(f"oidc-onboarding benchmark (wrk, {CONCURRENCY} connections, {DURATION} s per phase, {len(CORES)} cores; {placement})\n")
     print(f"  {'measure':<58} {'figure':>16}  {'limit / target':>18}  ratio")
 
     raw = raw_rates()
@@ -190,14 +191,11 @@ def main() -> int:
 
     for alg in ("RS256", "ES256"):
         for workers in (1, 2):
-            # One worker gets core 0 to itself and wrk gets core 1: the single-core rate per worker, as the target says.
+            # One worker gets a core to itself and wrk another: the single-core rate per worker, as the target says.
             # Two workers share both cores with wrk, unpinned.
             single = workers == 1
-            with process([*(pin(0) if single else []), *idp_args(work / f"keys-{alg}", "--alg", alg, "--workers", str(workers))]) as (
-                _,
-                ready,
-                _,
-            ):
+            server = [*(pin(SERVER_CORE) if single else []), *idp_args(work / f"keys-{alg}", "--alg", alg, "--workers", str(workers))]
+            with process(server) as (_, ready, _):
                 load = wrk(ready["token_endpoint"], script=TOKEN_SCRIPT, pinned=single)
             ratio = load.rps / (raw[alg][0] * workers)
             target = " (target >= 70 %)" if alg == "RS256" else ""
@@ -214,7 +212,7 @@ def main() -> int:
                 f"errors: {load.errors}",
             )
 
-    with process([*pin(0), *idp_args(work / "keys-RS256")]) as (_, ready, _):
+    with process([*pin(SERVER_CORE), *idp_args(work / "keys-RS256")]) as (_, ready, _):
         jwks = wrk(ready["jwks_uri"], pinned=True)
         discovery = wrk(ready["issuer"] + "/.well-known/openid-configuration", pinned=True)
     row("JWKS requests/s (1 worker)", f"{jwks.rps:,.0f}/s", "", f"errors: {jwks.errors}")
@@ -234,7 +232,7 @@ def main() -> int:
             auth=("demo-client", "demo-secret"), timeout=10,
         ).json()["access_token"]  # fmt: skip
         stand_in = [str(BIN / "oidc-validator"), "simulate", "--bundle", str(bundle), "--user", "demo@example.com=bench", "--port", "0"]
-        with process([*pin(0), *stand_in]) as (_, sim, _):
+        with process([*pin(SERVER_CORE), *stand_in]) as (_, sim, _):
             auth = f'wrk.headers["Authorization"] = "Bearer {token}"'
             verified = wrk(sim["base_url"] + "/api/2.0/fo/asset/ip/?action=list", script=auth, pinned=True)
             bare = wrk(sim["base_url"] + "/", pinned=True)
