@@ -5,6 +5,8 @@ or the error page), never a 500."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -37,12 +39,28 @@ VALUES = st.sampled_from(
      "demo-client", "spa", "demo-secret", "demo", "demo-password", "openid", "none", "login", "code", REDIRECT, "S256", "plain",
      "-1", "99999999999999999999", "a.b.c", "eyJhbGciOiJub25lIn0.e30.", ""]
 ) | st.text(max_size=40)  # fmt: skip
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=8,
+)
+members = st.sampled_from(["alg", "kid", "typ", "iss", "sub", "aud", "exp", "jti", "client_id"]) | st.text(max_size=3)
+jwt_shaped = st.builds(
+    lambda header, claims: f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}.c2ln",
+    st.dictionaries(members, json_values | st.sampled_from(["RS256", "none", "HS256"]), max_size=4),
+    st.dictionaries(members, json_values | st.sampled_from(["http://127.0.0.1:9", "http://127.0.0.1:9/token", "demo-client"]), max_size=6),
+)
+VALUES = VALUES | jwt_shaped
 forms = st.lists(st.tuples(st.sampled_from(NAMES) | st.text(max_size=6), VALUES), max_size=8)
 basic = (
     st.none()
     | st.sampled_from([("demo-client", "demo-secret"), ("spa", ""), ("demo-client", "wrong")])
     | st.tuples(st.text(max_size=8), st.text(max_size=8))
 )
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 @pytest.fixture(scope="module")
