@@ -81,3 +81,30 @@ def test_any_bearer_value_is_a_401_from_the_stand_in_app(value: str) -> None:
     # RFC 6750 section 3: the quoted description holds %x20-21 / %x23-5B / %x5D-7E only.
     description = challenge.partition('error_description="')[2].removesuffix('"')
     assert all(" " <= c <= "~" and c not in '"\\' for c in description)
+
+
+jwk_members = st.fixed_dictionaries(
+    {"kid": st.just(KID)},
+    optional={
+        "kty": st.sampled_from(["RSA", "EC", "OKP", "oct"]) | json_values,
+        "alg": st.sampled_from(["RS256", "ES256", "EdDSA"]) | json_values,
+        "use": st.sampled_from(["sig", "enc"]) | json_values,
+        "key_ops": st.lists(st.sampled_from(["verify", "sign"]) | st.text(max_size=3), max_size=2) | json_values,
+        "crv": st.sampled_from(["P-256", "Ed25519"]) | json_values,
+        "n": st.text(max_size=12) | json_values,
+        "e": st.sampled_from(["AQAB", ""]) | json_values,
+        "x": st.text(max_size=12) | json_values,
+        "y": st.text(max_size=12) | json_values,
+    },
+)
+
+
+@settings(deadline=None)
+@given(st.lists(jwk_members, max_size=3), st.sampled_from(["RS256", "PS256", "ES256", "EdDSA"]), st.binary(max_size=300))
+def test_any_onboarded_key_set_gets_a_rejection_with_a_reason_never_an_exception(
+    keys: list[dict[str, Any]], alg: str, signature: bytes
+) -> None:
+    token = token_of({"alg": alg, "kid": KID}, {"iss": CONFIG.issuer, "aud": CONFIG.audiences[0]}, signature)
+    decision = decide(token, keys, CONFIG, now=1_800_000_000)
+    assert not decision.accepted
+    assert decision.reason in REASONS
