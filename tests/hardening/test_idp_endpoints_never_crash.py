@@ -4,19 +4,19 @@ or the error page), never a 500."""
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import json
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 import pytest
+from asgikit import request
+from checkkit import compact
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from idp import build_config
 from idp.app import IdpApp, create_app
+
+ISSUER = "http://127.0.0.1:9"
 
 REDIRECT = "http://app.test/cb"
 CLIENTS = [
@@ -46,9 +46,9 @@ json_values = st.recursive(
 )
 members = st.sampled_from(["alg", "kid", "typ", "iss", "sub", "aud", "exp", "jti", "client_id"]) | st.text(max_size=3)
 jwt_shaped = st.builds(
-    lambda header, claims: f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}.c2ln",
+    lambda header, claims: compact(header, claims, b"sig"),
     st.dictionaries(members, json_values | st.sampled_from(["RS256", "none", "HS256"]), max_size=4),
-    st.dictionaries(members, json_values | st.sampled_from(["http://127.0.0.1:9", "http://127.0.0.1:9/token", "demo-client"]), max_size=6),
+    st.dictionaries(members, json_values | st.sampled_from([ISSUER, ISSUER + "/token", "demo-client"]), max_size=6),
 )
 VALUES = VALUES | jwt_shaped
 forms = st.lists(st.tuples(st.sampled_from(NAMES) | st.text(max_size=6), VALUES), max_size=8)
@@ -59,27 +59,17 @@ basic = (
 )
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> IdpApp:
-    config = {"issuer": "http://127.0.0.1:9", "keys_dir": tmp_path_factory.mktemp("keys"), "clients": CLIENTS, "default_login_user": "demo"}
+    config = {"issuer": ISSUER, "keys_dir": tmp_path_factory.mktemp("keys"), "clients": CLIENTS, "default_login_user": "demo"}
     return create_app(build_config(config))
-
-
-async def _call(app: IdpApp, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:9") as client:
-        return await client.request(method, path, **kwargs)
 
 
 @settings(deadline=None)
 @given(st.sampled_from(["/token", "/introspect", "/revoke"]), forms, basic)
 def test_any_form_post_gets_an_oauth_answer_never_a_500(app: IdpApp, path: str, form: list[tuple[str, str]], auth: Any) -> None:
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    response = asyncio.run(_call(app, "POST", path, content=urlencode(form).encode(), headers=headers, auth=auth))
+    response = request(app, "POST", path, base_url=ISSUER, content=urlencode(form).encode(), headers=headers, auth=auth)
     assert response.status_code in (200, 400, 401, 413), response.text
     body = response.json()
     assert isinstance(body, dict)
@@ -90,5 +80,5 @@ def test_any_form_post_gets_an_oauth_answer_never_a_500(app: IdpApp, path: str, 
 @settings(deadline=None)
 @given(forms)
 def test_any_authorize_query_gets_a_redirect_or_a_page_never_a_500(app: IdpApp, params: list[tuple[str, str]]) -> None:
-    response = asyncio.run(_call(app, "GET", "/authorize?" + urlencode(params)))
+    response = request(app, "GET", "/authorize?" + urlencode(params), base_url=ISSUER)
     assert response.status_code in (200, 302, 303, 400), response.text
