@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--port", type=int, default=8443, help="port; 0 picks a free one (default: 8443)")
     simulate.add_argument("--ca-file", type=Path, metavar="FILE", help="trust this CA (PEM) when fetching the JWKS URL")
     simulate.add_argument("--leeway-seconds", type=int, default=60, help="clock skew allowed on exp and nbf (default: 60)")
+    simulate.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="info logs every decision, warning only refusals (for load tests) (default: info)",
+    )
 
     inspect = commands.add_parser("inspect", help="decode and explain a token without verifying it")
     source = inspect.add_mutually_exclusive_group()
@@ -150,9 +156,9 @@ def _run_simulate(args: argparse.Namespace, env: Environment) -> int:
         raise UsageError("simulate needs at least one --user EXTERNAL_ID=LOGIN (or --users-file): Qualys maps every token to a user")
     config = load_bundle(args.bundle, users, now=parse_now(None, env), fetch=FetchOptions(ca_file=args.ca_file))
     # Each decision (never the token) is logged on stderr, as a Qualys-side audit trail would be.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop
-        serve(replace(config, leeway_seconds=args.leeway_seconds), host=args.host, port=args.port)
+        serve(replace(config, leeway_seconds=args.leeway_seconds), host=args.host, port=args.port, log_level=args.log_level)
     return EXIT_OK
 
 

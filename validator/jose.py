@@ -7,7 +7,6 @@ Signatures are verified with PyJWT's algorithm objects, never with ``none`` or H
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
@@ -43,6 +42,8 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _B64URL_VALUE = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
 # The last character of a 2- or 3-character remainder carries 4 or 2 padding bits; canonical means they are zero.
 _PADDING_BITS = {2: 0b1111, 3: 0b11}
+_PADDING = {0: b"", 2: b"==", 3: b"="}
+_URLSAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 
 class JoseError(ValueError):
@@ -80,23 +81,25 @@ def b64url_decode(segment: str) -> bytes:
     """RFC 7515 section 2: base64url without padding, no whitespace, no other characters."""
     if not _B64URL.fullmatch(segment):
         raise JoseError("base64url", "contains characters outside the base64url alphabet (padding, whitespace or '+/')")
-    if len(segment) % 4 == 1:
+    remainder = len(segment) % 4
+    if remainder == 1:
         raise JoseError("base64url", "has an impossible base64url length")
     # Non-canonical encodings (stray low bits in the last character) decode ambiguously.
-    if segment and _B64URL_VALUE[segment[-1]] & _PADDING_BITS.get(len(segment) % 4, 0):
+    if remainder and _B64URL_VALUE[segment[-1]] & _PADDING_BITS[remainder]:
         raise JoseError("base64url", "is not canonical base64url")
-    try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise JoseError("base64url", f"is not valid base64url ({exc})") from None
+    # The alphabet is checked above, so binascii's lenient mode cannot skip anything; it is called
+    # directly because base64.urlsafe_b64decode re-validates its input twice per token segment.
+    return binascii.a2b_base64(segment.encode("ascii").translate(_URLSAFE_TO_STANDARD) + _PADDING[remainder])
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise JoseError("duplicate_member", f"has the member {key!r} twice (RFC 7515 section 5.2, RFC 8725 section 3.9)")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):  # only then look for the name, so the common case stays in C
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise JoseError("duplicate_member", f"has the member {key!r} twice (RFC 7515 section 5.2, RFC 8725 section 3.9)")
+            seen.add(key)
     return result
 
 
@@ -104,10 +107,14 @@ def _reject_constant(name: str) -> Any:
     raise JoseError("json", f"contains the non-JSON constant {name}")
 
 
+# Built once: json.loads with hooks builds a new decoder on every call.
+_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+
+
 def strict_json_loads(text: str) -> Any:
     """RFC 8259 JSON only: no NaN/Infinity, no duplicate member names at any depth (RFC 8725 section 3.9)."""
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        return _STRICT_JSON.decode(text)
     except JoseError:
         raise
     except json.JSONDecodeError as exc:
@@ -237,6 +244,57 @@ def verify_signature(jws: CompactJws, jwk: Mapping[str, Any], alg: str) -> bool:
 def _cached_public_key(canonical_jwk: str) -> Any:
     # A verifier sees the same few keys for every token: build each key object once.
     return public_key_from_jwk(json.loads(canonical_jwk))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The one key a (kid, alg) selected, with its key object built when it was selected."""
+
+    jwk: Mapping[str, Any]
+    alg: str
+    public_key: Any = field(repr=False)
+    build_error: str | None = None
+
+    def verify(self, jws: CompactJws) -> bool:
+        """As ``verify_signature``; raises ValueError when the JWK does not build a key."""
+        if self.public_key is None:
+            raise ValueError(self.build_error or "the key cannot be built")
+        return bool(_ALGORITHMS[self.alg].verify(jws.signing_input, self.public_key, jws.signature))
+
+
+def _candidate(jwk: Mapping[str, Any], alg: str) -> Candidate:
+    try:
+        return Candidate(jwk, alg, public_key_from_jwk(jwk))
+    except ValueError as exc:
+        return Candidate(jwk, alg, None, str(exc))
+
+
+class KeySet:
+    """A fixed set of public JWKs for a verifier that sees many tokens (the stand-in).
+
+    Selecting the keys for a (kid, alg) and building their key objects happen once per set, not
+    once per token. Only selections that found a key are remembered, so the memory is bounded by
+    the set's own kids times the asymmetric algorithms: hostile tokens with random kids cannot grow it.
+    """
+
+    def __init__(self, jwks: Iterable[Mapping[str, Any]] = ()) -> None:
+        self.jwks: tuple[Mapping[str, Any], ...] = tuple(jwks)
+        self.kids = frozenset(kids(self.jwks))
+        self._selected: dict[tuple[str, str], tuple[Candidate, ...]] = {}
+
+    def select(self, kid: str, alg: str) -> tuple[Candidate, ...]:
+        """``select_keys`` with key objects: a caller treats more than one as ambiguous, as there."""
+        selected = self._selected.get((kid, alg))
+        if selected is None:
+            selected = tuple(_candidate(jwk, alg) for jwk in select_keys(self.jwks, kid, alg))
+            if selected:
+                self._selected[(kid, alg)] = selected
+        return selected
+
+    @property
+    def remembered(self) -> int:
+        """How many (kid, alg) selections are kept: at most the set's kids times the asymmetric algorithms."""
+        return len(self._selected)
 
 
 def kids(keys: Sequence[Mapping[str, Any]]) -> list[str]:

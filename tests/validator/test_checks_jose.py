@@ -12,6 +12,7 @@ from joserfc import jws as joserfc_jws
 from joserfc.jwk import KeySet
 
 from validator.jose import JoseError, key_fits, select_keys, split_compact, verify_signature
+from validator.jose import KeySet as JoseKeySet
 
 FORGED_PAYLOAD = b'{"sub": "admin"}'
 ALG_KEYS: list[tuple[str, Any]] = [
@@ -119,3 +120,23 @@ def test_the_size_cap_is_checked_before_any_decoding() -> None:
     with pytest.raises(JoseError) as caught:
         split_compact("!" * 100, max_bytes=50)
     assert caught.value.kind == "too_large"
+
+
+def test_a_key_set_builds_each_selected_key_once_and_remembers_only_kids_it_has() -> None:
+    key = rsa_key()
+    keyset = JoseKeySet([public_jwk(key), public_jwk(rsa_key(), kid="other")])
+    first = keyset.select(KID, "RS256")
+    assert len(first) == 1 and keyset.select(KID, "RS256")[0] is first[0]  # the same key object, not rebuilt
+    assert first[0].verify(split_compact(sign(key=key))) is True
+    for n in range(500):  # a flood of hostile kids and algorithms finds nothing and is not remembered
+        assert keyset.select(f"random-{n}", "RS256") == ()
+    assert keyset.select(KID, "HS256") == () and keyset.select(KID, "none") == ()
+    assert keyset.remembered == 1
+
+
+def test_a_selected_key_that_does_not_build_refuses_to_verify_with_the_reason() -> None:
+    broken = {**public_jwk(rsa_key()), "n": "AQAB!"}
+    (candidate,) = JoseKeySet([broken]).select(KID, "RS256")
+    with pytest.raises(ValueError) as raised:
+        candidate.verify(split_compact(sign()))
+    assert str(raised.value) == candidate.build_error and str(raised.value)

@@ -161,3 +161,17 @@ def test_a_tampered_bundle_is_refused(idp: RunningIdp, tmp_path: Path) -> None:
             dst.writestr(item, data.replace(b"qualys.example", b"evil.example") if item.filename == "onboarding.json" else data)
     with pytest.raises(UsageError, match="does not verify"):
         load_bundle(tampered, USERS, now=datetime.now(UTC))
+
+
+@pytest.mark.anyio
+async def test_refusals_are_logged_as_warnings_and_acceptances_as_info(idp: RunningIdp, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # --log-level warning (for load tests) keeps every refusal and drops the accepted lines.
+    config = load_bundle(_bundle(idp, tmp_path, "certificates"), USERS, now=datetime.now(UTC))
+    token = idp.issue(sub=EXTERNAL_ID)
+    with caplog.at_level("INFO", logger="oidc_validator.simulate"):
+        assert (await _get(config, token)).status_code == 200
+        assert (await _get(config, token[:-4] + "AAAA")).status_code == 401
+        assert (await _get(config, None)).status_code == 401
+    levels = [(r.levelname, r.getMessage().rsplit("-> ", 1)[1]) for r in caplog.records if r.name == "oidc_validator.simulate"]
+    assert levels == [("INFO", "accepted as john_doe"), ("WARNING", "bad_signature"), ("WARNING", "no bearer token")]
+    assert all(token.split(".")[2] not in r.getMessage() for r in caplog.records)

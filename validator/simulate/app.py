@@ -12,6 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -67,7 +68,7 @@ def create_stand_in_app(config: StandInConfig, *, keyring: Keyring | None = None
             return JSONResponse({"error": "not_found", "error_description": "not a Qualys API path"}, status_code=404)
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            log.info("%s %s -> no bearer token", request.method, path)
+            log.warning("%s %s -> no bearer token", request.method, path)
             return _unauthorized("a Bearer JWT is required", challenge='Bearer realm="qualys"')
         try:
             jws = split_compact(token.strip(), max_bytes=config.max_token_bytes)
@@ -81,11 +82,15 @@ def create_stand_in_app(config: StandInConfig, *, keyring: Keyring | None = None
             keyset = await run_in_threadpool(keys.keys_for, kid) if fetch else keys.keys_for(kid)
             decision = decide_parsed(jws, keyset, config, now=int(clock()))
         decisions.append(decision)
-        log.info("%s %s -> %s%s", request.method, path, decision.reason, f" as {decision.user}" if decision.user else "")
         if not decision.accepted:
+            # A refusal is what a user of the stand-in is looking for: it stays visible at --log-level warning.
+            log.warning("%s %s -> %s", request.method, path, decision.reason)
             return _unauthorized(f"{decision.reason}: {decision.description}", challenge=_challenge(decision))
+        log.info("%s %s -> accepted as %s", request.method, path, decision.user)
         assert decision.user is not None
-        return family.handler(path, decision.user, dict(request.query_params), datetime.fromtimestamp(clock(), UTC))
+        # parse_qsl as Starlette's QueryParams does (last value wins), without building its multidict.
+        params = dict(parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        return family.handler(path, decision.user, params, datetime.fromtimestamp(clock(), UTC))
 
     app = Starlette(routes=[Route("/", index), Route("/{path:path}", api, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])])
     app.state.keyring = keys

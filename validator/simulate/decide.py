@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..jose import CompactJws, JoseError, is_asymmetric_alg, select_keys, split_compact, verify_signature
+from ..jose import CompactJws, JoseError, KeySet, is_asymmetric_alg, split_compact
 from .config import StandInConfig
 
 
@@ -60,15 +60,15 @@ def map_user(claims: Mapping[str, Any], config: StandInConfig) -> tuple[str | No
     return external_id, config.users.get(external_id) if external_id else None
 
 
-def decide(token: str, keys: Sequence[Mapping[str, Any]], config: StandInConfig, *, now: int) -> Decision:
+def decide(token: str, keys: Sequence[Mapping[str, Any]] | KeySet, config: StandInConfig, *, now: int) -> Decision:
     try:
         jws = split_compact(token, max_bytes=config.max_token_bytes)
     except JoseError as exc:
         return _reject("malformed", f"not a compact JWS: {exc}")
-    return decide_parsed(jws, keys, config, now=now)
+    return decide_parsed(jws, keys if isinstance(keys, KeySet) else KeySet(keys), config, now=now)
 
 
-def decide_parsed(jws: CompactJws, keys: Sequence[Mapping[str, Any]], config: StandInConfig, *, now: int) -> Decision:
+def decide_parsed(jws: CompactJws, keys: KeySet, config: StandInConfig, *, now: int) -> Decision:
     """The decision for a token already split (the app splits once to learn the kid it needs keys for)."""
     alg, kid = jws.header.get("alg"), jws.header.get("kid")
     if not is_asymmetric_alg(alg):
@@ -77,13 +77,13 @@ def decide_parsed(jws: CompactJws, keys: Sequence[Mapping[str, Any]], config: St
         return _reject("bad_header", "crit header parameters are not understood")
     if not isinstance(kid, str) or not kid:
         return _reject("unknown_kid", "the token header has no kid")
-    candidates = select_keys(keys, kid, str(alg))
+    candidates = keys.select(kid, alg)
     if not candidates:
         return _reject("unknown_kid", f"no onboarded key has kid {kid!r} for {alg}")
     if len(candidates) > 1:
         return _reject("ambiguous_kid", f"{len(candidates)} onboarded keys share kid {kid!r}")
     try:
-        valid = verify_signature(jws, candidates[0], str(alg))
+        valid = candidates[0].verify(jws)
     except ValueError as exc:
         return _reject("bad_signature", f"the signature cannot be checked: {exc}")
     if not valid:

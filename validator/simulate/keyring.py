@@ -8,27 +8,30 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..fetch import fetch_json
+from ..jose import KeySet
 from ..model import Fetched
 from ..options import FetchOptions
 
 
 class Keyring(Protocol):
-    def keys_for(self, kid: str) -> list[Mapping[str, Any]]:
+    def keys_for(self, kid: str) -> KeySet:
         """The current keys; may refresh when ``kid`` is unknown."""
         ...
 
 
-@dataclass(frozen=True)
 class CertificateKeys:
-    jwks: tuple[Mapping[str, Any], ...]
+    """The keys of the bundle's certificates, fixed for the stand-in's life."""
 
-    def keys_for(self, kid: str) -> list[Mapping[str, Any]]:
-        return list(self.jwks)
+    def __init__(self, jwks: Iterable[Mapping[str, Any]]) -> None:
+        self.keyset = KeySet(jwks)
+
+    def keys_for(self, kid: str) -> KeySet:
+        return self.keyset
 
 
 @dataclass
@@ -40,7 +43,7 @@ class JwksKeys:
     fetcher: Callable[[str, FetchOptions], Fetched] = fetch_json
     fetch_count: int = 0
     last_error: str | None = None
-    _keys: list[Mapping[str, Any]] = field(default_factory=list)
+    _keys: KeySet = field(default_factory=KeySet)
     _fetched_at: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -50,23 +53,22 @@ class JwksKeys:
         self._fetched_at = self.monotonic()
         keys = fetched.json.get("keys") if fetched.ok and isinstance(fetched.json, dict) else None
         if isinstance(keys, list):
-            self._keys = [k for k in keys if isinstance(k, dict)]
+            self._keys = KeySet(k for k in keys if isinstance(k, dict))
             self.last_error = None
         else:
             # Keep the last good keys: a failing IdP must not lock every user out at once.
             self.last_error = fetched.error_detail or "the JWKS is not a key set"
 
     def _must_fetch(self, kid: str) -> bool:
-        known = any(k.get("kid") == kid for k in self._keys)
-        return not known and (self._fetched_at is None or self.monotonic() - self._fetched_at >= self.min_refresh_seconds)
+        return kid not in self._keys.kids and (self._fetched_at is None or self.monotonic() - self._fetched_at >= self.min_refresh_seconds)
 
     def may_fetch(self, kid: str) -> bool:
         """Whether ``keys_for(kid)`` would fetch now (a caller on an event loop then calls it in a thread)."""
         with self._lock:
             return self._must_fetch(kid)
 
-    def keys_for(self, kid: str) -> list[Mapping[str, Any]]:
+    def keys_for(self, kid: str) -> KeySet:
         with self._lock:
             if self._must_fetch(kid):
                 self._refresh()
-            return list(self._keys)
+            return self._keys
