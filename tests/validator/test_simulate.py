@@ -164,7 +164,9 @@ def test_a_tampered_bundle_is_refused(idp: RunningIdp, tmp_path: Path) -> None:
 
 
 @pytest.mark.anyio
-async def test_refusals_are_logged_as_warnings_and_acceptances_as_info(idp: RunningIdp, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_refusals_are_logged_as_warnings_and_acceptances_as_info(
+    idp: RunningIdp, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     # --log-level warning (for load tests) keeps every refusal and drops the accepted lines.
     config = load_bundle(_bundle(idp, tmp_path, "certificates"), USERS, now=datetime.now(UTC))
     token = idp.issue(sub=EXTERNAL_ID)
