@@ -232,18 +232,45 @@ def main() -> int:
             auth=("demo-client", "demo-secret"), timeout=10,
         ).json()["access_token"]  # fmt: skip
         stand_in = [str(BIN / "oidc-validator"), "simulate", "--bundle", str(bundle), "--user", "demo@example.com=bench", "--port", "0"]
+        auth = f'wrk.headers["Authorization"] = "Bearer {token}"'
+        api = "/api/2.0/fo/asset/ip/?action=list"
+        with process([*pin(SERVER_CORE), *stand_in, "--log-level", "warning"]) as (_, sim, _):
+            verified = wrk(sim["base_url"] + api, script=auth, pinned=True)
+            # The same request bytes (Authorization included) to the bare endpoint: only the endpoint's work differs.
+            bare = wrk(sim["base_url"] + "/", script=auth, pinned=True)
         with process([*pin(SERVER_CORE), *stand_in]) as (_, sim, _):
-            auth = f'wrk.headers["Authorization"] = "Bearer {token}"'
-            verified = wrk(sim["base_url"] + "/api/2.0/fo/asset/ip/?action=list", script=auth, pinned=True)
-            bare = wrk(sim["base_url"] + "/", pinned=True)
+            logged = wrk(sim["base_url"] + api, script=auth, pinned=True)
+        with process([*pin(SERVER_CORE), sys.executable, str(Path(__file__).with_name("floor_app.py")), str(work / "keys-RS256")]) as (
+            _, floor, _,
+        ):  # fmt: skip
+            sign_floor = wrk(floor["base_url"] + "/sign", script=TOKEN_SCRIPT, pinned=True)
+            verify_floor = wrk(floor["base_url"] + "/verify", script=auth, pinned=True)
+            floor_bare = wrk(floor["base_url"] + "/bare", script=auth, pinned=True)
     row(
-        "stand-in verified requests/s (RS256, certificate mode)",
+        "stand-in verified requests/s (RS256, log: warning)",
         f"{verified.rps:,.0f}/s",
         "target >= 50 % of bare",
-        f"errors: {verified.errors}",
+        f"{verified.rps / bare.rps:.0%}, errors: {verified.errors}",
     )
-    ratio = f"ratio {verified.rps / bare.rps:.0%}" if bare.rps else "ratio n/a"
-    row("stand-in bare ASGI endpoint requests/s (same server)", f"{bare.rps:,.0f}/s", "", f"{ratio}, errors: {bare.errors}")
+    row("stand-in bare endpoint requests/s (same server)", f"{bare.rps:,.0f}/s", "", f"errors: {bare.errors}")
+    row(
+        "stand-in verified requests/s (log: info, every decision)",
+        f"{logged.rps:,.0f}/s",
+        "",
+        f"{logged.rps / bare.rps:.0%} of bare, errors: {logged.errors}",
+    )
+    row(
+        "floor: sign-only endpoint (PyJWT RS256, no OAuth)",
+        f"{sign_floor.rps:,.0f}/s",
+        f"raw: {raw['RS256'][0]:,.0f}/s",
+        f"{sign_floor.rps / raw['RS256'][0]:.0%} (the 70 % target's ceiling), errors: {sign_floor.errors}",
+    )
+    row(
+        "floor: verify-only endpoint (the signature alone)",
+        f"{verify_floor.rps:,.0f}/s",
+        f"its bare: {floor_bare.rps:,.0f}/s",
+        f"{verify_floor.rps / floor_bare.rps:.0%} (the 50 % target's ceiling), errors: {verify_floor.errors + floor_bare.errors}",
+    )
 
     starts = []
     with process(idp_args(work / "keys-RS256")):  # warm the page cache once, as a developer's machine is
@@ -254,7 +281,7 @@ def main() -> int:
             httpx.get(ready["jwks_uri"], timeout=10).raise_for_status()
             starts.append(time.perf_counter() - started)
     cold = statistics.median(starts)
-    row("IdP cold start: process start to first JWKS answer (median of 5)", f"{cold * 1000:.0f} ms", "<= 1000 ms", f"{cold / 1.0:.0%}")
+    row("IdP cold start to first JWKS answer (median of 5)", f"{cold * 1000:.0f} ms", "<= 1000 ms", f"{cold / 1.0:.0%}")
 
     code = (
         "import time; t=time.perf_counter(); from idp import running; from idp.pytest_plugin import FIXTURE_KEYS\n"
