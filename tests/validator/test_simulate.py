@@ -177,3 +177,16 @@ async def test_refusals_are_logged_as_warnings_and_acceptances_as_info(
     levels = [(r.levelname, r.getMessage().rsplit("-> ", 1)[1]) for r in caplog.records if r.name == "oidc_validator.simulate"]
     assert levels == [("INFO", "accepted as john_doe"), ("WARNING", "bad_signature"), ("WARNING", "no bearer token")]
     assert all(token.split(".")[2] not in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.anyio
+async def test_control_characters_in_a_path_cannot_forge_or_hide_a_log_line(
+    idp: RunningIdp, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A carriage return rewrites a terminal line and ESC starts an ANSI sequence; the path is decoded client input.
+    config = load_bundle(_bundle(idp, tmp_path, "certificates"), USERS, now=datetime.now(UTC))
+    with caplog.at_level("INFO", logger="oidc_validator.simulate"):
+        await _get(config, None, path="/api/2.0/fo/x%0D%1B[2K2026-11-23 GET /api/ -> accepted as admin")
+    (record,) = [r for r in caplog.records if r.name == "oidc_validator.simulate"]
+    assert "\r" not in record.getMessage() and "\x1b" not in record.getMessage()
+    assert "\\r\\x1b[2K" in record.getMessage()

@@ -62,13 +62,14 @@ def create_stand_in_app(config: StandInConfig, *, keyring: Keyring | None = None
         return JSONResponse({"stand_in": "Qualys API", "issuer": config.issuer, "families": [f.prefix for f in FAMILIES]})
 
     async def api(request: Request) -> Response:
+        # Logged with %r: the path is percent-decoded client input, and a raw newline in it would forge log lines.
         path: str = request.scope["path"]
         family = family_of(path)
         if family is None:
             return JSONResponse({"error": "not_found", "error_description": "not a Qualys API path"}, status_code=404)
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            log.warning("%s %s -> no bearer token", request.method, path)
+            log.warning("%s %r -> no bearer token", request.method, path)
             return _unauthorized("a Bearer JWT is required", challenge='Bearer realm="qualys"')
         try:
             jws = split_compact(token.strip(), max_bytes=config.max_token_bytes)
@@ -84,9 +85,9 @@ def create_stand_in_app(config: StandInConfig, *, keyring: Keyring | None = None
         decisions.append(decision)
         if not decision.accepted:
             # A refusal is what a user of the stand-in is looking for: it stays visible at --log-level warning.
-            log.warning("%s %s -> %s", request.method, path, decision.reason)
+            log.warning("%s %r -> %s", request.method, path, decision.reason)
             return _unauthorized(f"{decision.reason}: {decision.description}", challenge=_challenge(decision))
-        log.info("%s %s -> accepted as %s", request.method, path, decision.user)
+        log.info("%s %r -> accepted as %s", request.method, path, decision.user)
         assert decision.user is not None
         # parse_qsl as Starlette's QueryParams does (last value wins), without building its multidict.
         params = dict(parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True))
