@@ -29,7 +29,8 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
 lint: $(STAMP)
-	$(BIN)/ruff check idp validator tests
+	$(BIN)/ruff check idp validator tests fixtures
+	$(BIN)/ruff format --check idp validator tests fixtures
 	$(BIN)/mypy idp validator
 
 unit: $(STAMP)
