@@ -62,7 +62,7 @@ def _handler(other_base: Callable[[], str], requested: list[str]) -> type[BaseHT
                     self._send(200, "application/jwk-set+json", json.dumps(JWKS).encode())
                 elif path == "/plain-token/.well-known/openid-configuration":
                     base = f"http://127.0.0.1:{self.server.server_address[1]}"
-                    document = {"issuer": base + "/plain-token", "jwks_uri": base + "/jwks", "token_endpoint": "http://127.0.0.1:9/token"}
+                    document = {"issuer": base + "/plain-token", "jwks_uri": base + "/jwks", "token_endpoint": "http://192.0.2.1/token"}
                     self._send(200, "application/json", json.dumps(document).encode())
                 elif path == "/html":
                     self._send(200, "text/html; charset=utf-8", b"<html><body>Sign in</body></html>")

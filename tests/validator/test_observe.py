@@ -45,5 +45,5 @@ def test_without_an_issuer_no_grant_is_attempted_and_the_failure_says_why() -> N
 def test_credentials_are_never_sent_to_a_plain_http_token_endpoint_off_this_machine(faulty: Faulty) -> None:
     observed = observe(RunConfig(Inputs(issuer=faulty.url("/plain-token"), token_requested=True), FetchOptions(), GRANT, NOW))
     [failure] = observed.observations.token_failures
-    assert failure.detail == "the token endpoint http://127.0.0.1:9/token is not https, so no credentials were sent to it"
+    assert failure.detail == "the token endpoint http://192.0.2.1/token is not https, so no credentials were sent to it"
     assert "demo-secret" not in failure.detail
