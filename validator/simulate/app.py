@@ -62,7 +62,7 @@ def create_stand_in_app(config: StandInConfig, *, keyring: Keyring | None = None
         return JSONResponse({"stand_in": "Qualys API", "issuer": config.issuer, "families": [f.prefix for f in FAMILIES]})
 
     async def api(request: Request) -> Response:
-        # Logged with %r: the path is percent-decoded client input, and a raw newline in it would forge log lines.
+        # Logged with %r: the path is percent-decoded client input; a carriage return or an ANSI escape in it would rewrite log lines.
         path: str = request.scope["path"]
         family = family_of(path)
         if family is None:
