@@ -13,7 +13,6 @@ import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, TypeGuard
 
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, RSAPSSAlgorithm
@@ -236,14 +235,8 @@ def verify_signature(jws: CompactJws, jwk: Mapping[str, Any], alg: str) -> bool:
         raise ValueError(f"refusing to verify with {alg!r}: only asymmetric algorithms are accepted")
     if key_fits(jwk, alg):
         raise ValueError(f"the key does not fit {alg}")
-    key = _cached_public_key(json.dumps(public_members(jwk), sort_keys=True))
-    return bool(_ALGORITHMS[alg].verify(jws.signing_input, key, jws.signature))
-
-
-@lru_cache(maxsize=256)
-def _cached_public_key(canonical_jwk: str) -> Any:
-    # A verifier sees the same few keys for every token: build each key object once.
-    return public_key_from_jwk(json.loads(canonical_jwk))
+    # A one-off check builds its key; a verifier that sees many tokens keeps Candidates in a KeySet.
+    return _candidate(jwk, alg).verify(jws)
 
 
 @dataclass(frozen=True)
