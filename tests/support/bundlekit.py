@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import checkkit
 import httpx
 import jwt
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from idp import RunningIdp
@@ -94,17 +94,7 @@ def ec_key() -> ec.EllipticCurvePrivateKey:
 def certificate(
     key: Any, *, name: str = "crafted signing key", not_before: datetime = T0 - timedelta(days=1), days: int = 365
 ) -> x509.Certificate:
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_before + timedelta(days=days))
-        .sign(key, hashes.SHA256())
-    )
+    return checkkit.certificate(key, not_before=not_before, not_after=not_before + timedelta(days=days), cn=name)
 
 
 def jwk_for(key: Any, kid: str, cert: x509.Certificate | None = None, *, private: bool = False) -> dict[str, Any]:
