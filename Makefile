@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 # The main job on the embedded test IdP: check, simulate, bundle to out/, verify.
 run: $(STAMP)
-	$(BIN)/python -m validator.demo
+	$(BIN)/python -m oidc_validator.demo
 
 # Just the test IdP, on http://127.0.0.1:8000, with the test-only demo credentials.
 serve: $(STAMP)
@@ -31,7 +31,7 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check idp validator tests fixtures
 	$(BIN)/ruff format --check idp validator tests fixtures
-	$(BIN)/mypy idp validator
+	$(BIN)/mypy -p oidc_idp -p oidc_validator
 
 unit: $(STAMP)
 	$(PYTEST) -q

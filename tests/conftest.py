@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
-from idp import RunningIdp, running
+from oidc_idp import RunningIdp, running
 
 
 @pytest.fixture(scope="module")

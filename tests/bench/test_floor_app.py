@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from asgikit import request
 
-from idp import running
+from asgikit import request
+from oidc_idp import running
 
 FLOOR = Path(__file__).with_name("floor_app.py")
 

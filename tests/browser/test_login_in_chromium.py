@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+
 from codeflow import pkce_pair, query_of
 from crosscheck import verify
-
-from idp import running
+from oidc_idp import running
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from asgikit import request
 
-from validator.checks import CATALOGUE, run_checks
-from validator.findings import Severity
-from validator.model import Context, Fetched, Inputs, Observations, SampleToken
-from validator.simulate import StandInConfig, decide
-from validator.simulate.app import create_stand_in_app
+from asgikit import request
+from oidc_validator.checks import CATALOGUE, run_checks
+from oidc_validator.findings import Severity
+from oidc_validator.model import Context, Fetched, Inputs, Observations, SampleToken
+from oidc_validator.simulate import StandInConfig, decide
+from oidc_validator.simulate.app import create_stand_in_app
 
 CASES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "attacks" / "cases"
 CASES = sorted(CASES_DIR.glob("*.json"))

@@ -8,13 +8,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from asgikit import request
-from checkkit import compact
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from idp import build_config
-from idp.app import IdpApp, create_app
+from asgikit import request
+from checkkit import compact
+from oidc_idp import build_config
+from oidc_idp.app import IdpApp, create_app
 
 ISSUER = "http://127.0.0.1:9"
 

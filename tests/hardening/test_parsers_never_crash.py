@@ -14,15 +14,15 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from idp.config import build_config, read_toml
-from idp.errors import ConfigError
-from validator.arguments import add_input_arguments
-from validator.bundle.verify import read_entries, verify_files
-from validator.certfiles import read_certificate_file
-from validator.errors import UsageError
-from validator.findings import Finding
-from validator.inputs import Environment, resolve
-from validator.model import CertificateInput
+from oidc_idp.config import build_config, read_toml
+from oidc_idp.errors import ConfigError
+from oidc_validator.arguments import add_input_arguments
+from oidc_validator.bundle.verify import read_entries, verify_files
+from oidc_validator.certfiles import read_certificate_file
+from oidc_validator.errors import UsageError
+from oidc_validator.findings import Finding
+from oidc_validator.inputs import Environment, resolve
+from oidc_validator.model import CertificateInput
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 TOML_KEYS = ["issuer", "audience", "jwks_url", "entity_id", "external_id", "cert", "timeout", "clients", "users", "alg", "scenarios"]

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from asgikit import request
-from checkkit import compact
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validator.simulate import StandInConfig
-from validator.simulate.app import create_stand_in_app
-from validator.simulate.decide import decide
+from asgikit import request
+from checkkit import compact
+from oidc_validator.simulate import StandInConfig
+from oidc_validator.simulate.app import create_stand_in_app
+from oidc_validator.simulate.decide import decide
 
 KID = "k1"
 # A real RSA public key is not needed: no generated token carries a valid signature.

@@ -4,13 +4,13 @@ follows RFC 6750 section 3, never a 500 and never claims."""
 from __future__ import annotations
 
 import pytest
-from asgikit import request
-from checkkit import compact
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from idp import build_config
-from idp.app import IdpApp, create_app
+from asgikit import request
+from checkkit import compact
+from oidc_idp import build_config
+from oidc_idp.app import IdpApp, create_app
 
 ISSUER = "http://127.0.0.1:9"
 

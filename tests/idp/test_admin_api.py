@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from crosscheck import verify
-from processes import cli, serving
 
-from idp import build_config
-from idp.app import create_app
+from crosscheck import verify
+from oidc_idp import build_config
+from oidc_idp.app import create_app
+from processes import cli, serving
 
 CLIENT = ("demo-client", "demo-secret")
 T2030 = int(datetime(2030, 5, 1, tzinfo=UTC).timestamp())
@@ -132,7 +132,7 @@ def test_admin_is_refused_where_it_would_be_unsafe_or_inconsistent(args: list[st
 
 
 def test_the_embedded_server_refuses_admin_on_a_non_loopback_host() -> None:
-    from idp import IdpError, running
+    from oidc_idp import IdpError, running
 
     with pytest.raises(IdpError, match="loopback"), running(host="0.0.0.0", admin_enabled=True):  # noqa: S104
         pass

@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from crosscheck import certificate_of
 from cryptography import x509
+
+from crosscheck import certificate_of
 from processes import cli, serving
 
 CLIENT = ("demo-client", "demo-secret")

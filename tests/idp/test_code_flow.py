@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+
 from codeflow import REDIRECT_URI, Flow, hidden_fields, query_of, spa_client, web_client
 from crosscheck import verify
-
-from idp import RunningIdp, running
+from oidc_idp import RunningIdp, running
 
 USERS = [
     {"username": "alice", "password": "alice-pw", "sub": "00u-alice", "claims": {"email": "alice@example.com"}},
@@ -320,14 +320,14 @@ def test_the_session_cookie_is_http_only_and_scoped_to_the_issuer_path() -> None
 
 
 def test_config_refuses_a_code_client_without_redirect_uris() -> None:
-    from idp.errors import ConfigError
+    from oidc_idp.errors import ConfigError
 
     with pytest.raises(ConfigError, match="redirect_uris"), running(clients=[spa_client(redirect_uris=[])]):
         pass
 
 
 def test_config_refuses_a_public_client_without_pkce() -> None:
-    from idp.errors import ConfigError
+    from oidc_idp.errors import ConfigError
 
     with pytest.raises(ConfigError, match="PKCE"), running(clients=[spa_client(require_pkce=False)]):
         pass

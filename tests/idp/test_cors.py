@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from codeflow import APP_ORIGIN, spa_client
 
-from idp import RunningIdp, running
+from codeflow import APP_ORIGIN, spa_client
+from oidc_idp import RunningIdp, running
 
 PREFLIGHT = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from idp import Clock, RunningIdp, build_config, running
-from idp.app import create_app
+from oidc_idp import Clock, RunningIdp, build_config, running
+from oidc_idp.app import create_app
 
 CLIENT = ("demo-client", "demo-secret")
 

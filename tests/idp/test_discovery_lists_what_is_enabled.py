@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from codeflow import spa_client, web_client
 
-from idp import running
+from codeflow import spa_client, web_client
+from oidc_idp import running
 
 OPTIONAL_ENDPOINTS = ("authorization_endpoint", "introspection_endpoint", "revocation_endpoint", "end_session_endpoint")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from crosscheck import verify
 
-from idp import RunningIdp, running
+from crosscheck import verify
+from oidc_idp import RunningIdp, running
 
 CLIENT = ("demo-client", "demo-secret")
 AUDIENCE = "https://qualys.example/api"

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from codeflow import TIMEOUT, Flow, spa_client, web_client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from idp import Clock, RunningIdp, running
+from codeflow import TIMEOUT, Flow, spa_client, web_client
+from oidc_idp import Clock, RunningIdp, running
 
 DEMO = ("demo-client", "demo-secret")
 OTHER = ("other-client", "other-secret")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from crosscheck import certificate_of, jwk_public_spki, spki, x5t_s256
 
-from idp import running
+from crosscheck import certificate_of, jwk_public_spki, spki, x5t_s256
+from oidc_idp import running
 
 ALGS = ["RS256", "PS256", "ES256", "EdDSA"]
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from crosscheck import verify
 from joserfc.errors import InvalidKeyIdError
-from processes import cli
 
-from idp import running
-from idp.errors import KeyStoreError
-from idp.keystore import KeyStore
+from crosscheck import verify
+from oidc_idp import running
+from oidc_idp.errors import KeyStoreError
+from oidc_idp.keystore import KeyStore
+from processes import cli
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 CLIENT = ("demo-client", "demo-secret")

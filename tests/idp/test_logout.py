@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from codeflow import APP_ORIGIN, Flow, query_of, spa_client
 
-from idp import RunningIdp, running
+from codeflow import APP_ORIGIN, Flow, query_of, spa_client
+from oidc_idp import RunningIdp, running
 
 BYE = APP_ORIGIN + "/bye"
 

@@ -8,9 +8,9 @@ import httpx
 import jwt
 import pytest
 
-from idp import RunningIdp, build_config
-from idp.app import create_app
-from idp.service import IdpService
+from oidc_idp import RunningIdp, build_config
+from oidc_idp.app import create_app
+from oidc_idp.service import IdpService
 
 CLIENT = ("demo-client", "demo-secret")
 

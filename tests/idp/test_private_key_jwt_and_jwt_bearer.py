@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from crosscheck import verify
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from idp import RunningIdp, running
-from idp.errors import ConfigError
+from crosscheck import verify
+from oidc_idp import RunningIdp, running
+from oidc_idp.errors import ConfigError
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

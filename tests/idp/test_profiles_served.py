@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 import jwt
 import pytest
-from crosscheck import verify
 
-from idp import RunningIdp, running
-from idp.config import DEFAULT_TENANT_ID
-from idp.profiles import PROFILES
+from crosscheck import verify
+from oidc_idp import RunningIdp, running
+from oidc_idp.config import DEFAULT_TENANT_ID
+from oidc_idp.profiles import PROFILES
 
 CLIENT = ("demo-client", "demo-secret")
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+
 from codeflow import TIMEOUT, Flow, spa_client, web_client
 from crosscheck import verify
-
-from idp import Clock, RunningIdp, running
+from oidc_idp import Clock, RunningIdp, running
 
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ import httpx
 import jwt
 import pytest
 
-from idp import RunningIdp, running
-from idp.scenarios import OTHER_AUDIENCE, SCENARIOS
+from oidc_idp import RunningIdp, running
+from oidc_idp.scenarios import OTHER_AUDIENCE, SCENARIOS
 
 CLIENT = ("demo-client", "demo-secret")
 
@@ -87,8 +87,8 @@ def test_a_scenario_set_on_one_client_leaves_the_others_alone() -> None:
     ids=["unknown_scenario", "key_scenario_on_one_client"],
 )
 def test_a_bad_scenario_config_is_a_clear_error(tmp_path: object, values: dict[str, object], message: str) -> None:
-    from idp import build_config
-    from idp.errors import ConfigError
+    from oidc_idp import build_config
+    from oidc_idp.errors import ConfigError
 
     with pytest.raises(ConfigError, match=message):
         build_config({"issuer": "http://127.0.0.1:1", "keys_dir": str(tmp_path), **values})
@@ -97,9 +97,8 @@ def test_a_bad_scenario_config_is_a_clear_error(tmp_path: object, values: dict[s
 def test_the_scenarios_command_lists_every_scenario_and_prints_the_docs() -> None:
     import subprocess
 
+    from oidc_idp.docs import scenarios_markdown
     from processes import cli
-
-    from idp.docs import scenarios_markdown
 
     listing = subprocess.run([cli("oidc-idp"), "scenarios"], capture_output=True, text=True, timeout=60, check=True).stdout
     assert all(s.name in listing for s in SCENARIOS)

@@ -9,13 +9,13 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from joserfc.errors import JoseError
+
 from codeflow import Flow, query_of, spa_client
 from crosscheck import verify
-from joserfc.errors import JoseError
+from oidc_idp import RunningIdp, running
+from oidc_idp.errors import ConfigError
 from processes import serving
-
-from idp import RunningIdp, running
-from idp.errors import ConfigError
 
 ISSUERS = [
     {

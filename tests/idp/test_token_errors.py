@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from idp import RunningIdp, running
+from oidc_idp import RunningIdp, running
 
 GOOD = {"grant_type": "client_credentials"}
 CLIENT = ("demo-client", "demo-secret")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from idp.config import UserConfig
-from idp.token_store import ExpiringStore, Grantee, TokenStore
+from oidc_idp.config import UserConfig
+from oidc_idp.token_store import ExpiringStore, Grantee, TokenStore
 
 
 def test_entries_vanish_at_their_expiry_time() -> None:

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from idp import running
-from idp.docs import scenarios_markdown
-from idp.profiles import PROFILES, Profile
-from idp.scenarios import SCENARIOS, Scenario
-from validator.cli import main
+from oidc_idp import running
+from oidc_idp.docs import scenarios_markdown
+from oidc_idp.profiles import PROFILES, Profile
+from oidc_idp.scenarios import SCENARIOS, Scenario
+from oidc_validator.cli import main
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "scenarios.md"
 

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import checkkit
 import httpx
 import jwt
 from cryptography import x509
@@ -22,8 +21,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from idp import RunningIdp
-from validator.model import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken
+import checkkit
+from oidc_idp import RunningIdp
+from oidc_validator.model import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken
 
 CLIENT = ("demo-client", "demo-secret")
 USER = ("demo", "demo-password")

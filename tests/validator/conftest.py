@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from idp.tls import ensure_tls
+from oidc_idp.tls import ensure_tls
 
 log = logging.getLogger(__name__)
 JWKS = {"keys": []}

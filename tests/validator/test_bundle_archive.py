@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from bundlekit import T0, idp_context, with_now
 
-from idp import Clock, running
-from validator.bundle import BundleError, build_contents, write_zip, zip_bytes
-from validator.bundle.archive import zip_timestamp
-from validator.model import Context
+from bundlekit import T0, idp_context, with_now
+from oidc_idp import Clock, running
+from oidc_validator.bundle import BundleError, build_contents, write_zip, zip_bytes
+from oidc_validator.bundle.archive import zip_timestamp
+from oidc_validator.model import Context
 
 NOW = T0 + timedelta(minutes=5)
 

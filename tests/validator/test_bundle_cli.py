@@ -10,13 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from bundlekit import T0, certificate, crafted_context, idp_context, jwk_for, rezip, rsa_key, unzip
 
-from idp import Clock, running
-from validator.arguments import add_bundle_arguments, add_verify_bundle_arguments
-from validator.bundle_cli import default_output, run_bundle, run_verify_bundle
-from validator.findings import Finding, Severity
-from validator.model import Context
+from bundlekit import T0, certificate, crafted_context, idp_context, jwk_for, rezip, rsa_key, unzip
+from oidc_idp import Clock, running
+from oidc_validator.arguments import add_bundle_arguments, add_verify_bundle_arguments
+from oidc_validator.bundle_cli import default_output, run_bundle, run_verify_bundle
+from oidc_validator.findings import Finding, Severity
+from oidc_validator.model import Context
 
 NOW = T0 + timedelta(minutes=5)
 ERROR = Finding("entity_id_missing", Severity.ERROR, "entity", "No Entity ID was given.", "Give --entity-id.")

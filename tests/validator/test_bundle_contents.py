@@ -9,6 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+
 from bundlekit import (
     AUDIENCE,
     EXTERNAL_ID,
@@ -23,18 +27,14 @@ from bundlekit import (
     sign,
     unzip,
 )
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-
-from idp import Clock, RunningIdp, running
-from validator import __version__
-from validator.bundle import BundleError, BundleOptions, KeySourceName, build_contents, zip_bytes
-from validator.bundle.schema import onboarding_schema
-from validator.certs import fingerprint_sha256, x5t_s256
-from validator.findings import Finding, Severity
-from validator.model import Context
-from validator.report import onboarding_values, render_text, report_schema
+from oidc_idp import Clock, RunningIdp, running
+from oidc_validator import __version__
+from oidc_validator.bundle import BundleError, BundleOptions, KeySourceName, build_contents, zip_bytes
+from oidc_validator.bundle.schema import onboarding_schema
+from oidc_validator.certs import fingerprint_sha256, x5t_s256
+from oidc_validator.findings import Finding, Severity
+from oidc_validator.model import Context
+from oidc_validator.report import onboarding_values, render_text, report_schema
 
 NOW = T0 + timedelta(minutes=5)
 

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bundlekit import T0, cert_file, certificate, crafted_context, ec_key, idp_context, jwk_for, jwks_of, rsa_key
 
-from idp import Clock, running
-from idp.keystore import KeyStore
-from validator.bundle import BundleError, BundleOptions, build_contents
-from validator.bundle.keysource import choose_key_source, default_key_source
+from bundlekit import T0, cert_file, certificate, crafted_context, ec_key, idp_context, jwk_for, jwks_of, rsa_key
+from oidc_idp import Clock, running
+from oidc_idp.keystore import KeyStore
+from oidc_validator.bundle import BundleError, BundleOptions, build_contents
+from oidc_validator.bundle.keysource import choose_key_source, default_key_source
 
 
 def _doc(files: dict[str, bytes]) -> Any:

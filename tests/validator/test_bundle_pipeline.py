@@ -10,18 +10,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from bundlekit import AUDIENCE, EXTERNAL_ID, T0, idp_context, unzip
 
-from idp import Clock, RunningIdp, running
-from validator.arguments import add_bundle_arguments, add_input_arguments
-from validator.bundle import verify_bundle
-from validator.bundle.sample import signature_segment
-from validator.bundle_cli import run_bundle
-from validator.checks import run_checks
-from validator.findings import Severity
-from validator.inputs import Environment, resolve
-from validator.observe import context
-from validator.obtain import secret_forms
+from bundlekit import AUDIENCE, EXTERNAL_ID, T0, idp_context, unzip
+from oidc_idp import Clock, RunningIdp, running
+from oidc_validator.arguments import add_bundle_arguments, add_input_arguments
+from oidc_validator.bundle import verify_bundle
+from oidc_validator.bundle.sample import signature_segment
+from oidc_validator.bundle_cli import run_bundle
+from oidc_validator.checks import run_checks
+from oidc_validator.findings import Severity
+from oidc_validator.inputs import Environment, resolve
+from oidc_validator.observe import context
+from oidc_validator.obtain import secret_forms
 
 NOW = T0 + timedelta(minutes=5)
 

@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+
 from bundlekit import (
     T0,
     certificate,
@@ -20,15 +22,13 @@ from bundlekit import (
     sign,
     unzip,
 )
-from cryptography.hazmat.primitives import serialization
-
-from idp import Clock, RunningIdp, running
-from validator.bundle import BundleError, BundleOptions, KeySourceName, build_contents, zip_bytes
-from validator.bundle.guard import secret_problems
-from validator.bundle.sample import signature_segment
-from validator.certs import read_certificate_material
-from validator.findings import Finding, Severity
-from validator.model import CertificateFile, Context
+from oidc_idp import Clock, RunningIdp, running
+from oidc_validator.bundle import BundleError, BundleOptions, KeySourceName, build_contents, zip_bytes
+from oidc_validator.bundle.guard import secret_problems
+from oidc_validator.bundle.sample import signature_segment
+from oidc_validator.certs import read_certificate_material
+from oidc_validator.findings import Finding, Severity
+from oidc_validator.model import CertificateFile, Context
 
 LIVE = T0 + timedelta(minutes=5)
 AFTER_EXPIRY = T0 + timedelta(hours=2)  # the IdP's tokens live one hour

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bundlekit import T0, certificate, crafted_claims, crafted_context, idp_context, jwk_for, rezip, rsa_key, sign, unzip
 from cryptography.hazmat.primitives import serialization
 
-from idp import Clock, RunningIdp, running
-from validator.bundle import (
+from bundlekit import T0, certificate, crafted_claims, crafted_context, idp_context, jwk_for, rezip, rsa_key, sign, unzip
+from oidc_idp import Clock, RunningIdp, running
+from oidc_validator.bundle import (
     BUNDLE_CATALOGUE,
     BundleError,
     BundleOptions,
@@ -24,10 +24,10 @@ from validator.bundle import (
     verify_files,
     write_zip,
 )
-from validator.bundle.contents import sha256sums
-from validator.checks.certificates import KID_MISMATCH
-from validator.findings import Finding, Severity
-from validator.model import Context
+from oidc_validator.bundle.contents import sha256sums
+from oidc_validator.checks.certificates import KID_MISMATCH
+from oidc_validator.findings import Finding, Severity
+from oidc_validator.model import Context
 
 NOW = T0 + timedelta(minutes=5)
 

@@ -16,12 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
-from checkkit import codes, problems
 
-from idp import RunningIdp, running
-from validator.checks import run_checks
-from validator.findings import Finding, Severity
-from validator.model import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken, TokenRequestFailure
+from checkkit import codes, problems
+from oidc_idp import RunningIdp, running
+from oidc_validator.checks import run_checks
+from oidc_validator.findings import Finding, Severity
+from oidc_validator.model import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken, TokenRequestFailure
 
 AUDIENCE = "https://qualys.example/api"
 CLIENT = ("demo-client", "demo-secret")

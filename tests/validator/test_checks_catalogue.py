@@ -12,6 +12,8 @@ from typing import Any
 
 import jwt
 import pytest
+from jwt.algorithms import RSAAlgorithm
+
 from checkkit import (
     AUDIENCE,
     DISCOVERY_URL,
@@ -40,11 +42,9 @@ from checkkit import (
     rsa_key,
     sign,
 )
-from jwt.algorithms import RSAAlgorithm
-
-from validator.checks import CATALOGUE, CHECKS, run_checks
-from validator.findings import Finding
-from validator.model import Context, TokenRequestFailure
+from oidc_validator.checks import CATALOGUE, CHECKS, run_checks
+from oidc_validator.findings import Finding
+from oidc_validator.model import Context, TokenRequestFailure
 
 T = int(NOW.timestamp())
 ENTRA = "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"

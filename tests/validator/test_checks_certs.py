@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from checkkit import NOW, certificate, der, ec_key, ed_key, pem, public_jwk, rsa_key
-from crosscheck import jwk_public_spki, x5t_s256
 from cryptography.hazmat.primitives import serialization
 
-from validator import certs
+from checkkit import NOW, certificate, der, ec_key, ed_key, pem, public_jwk, rsa_key
+from crosscheck import jwk_public_spki, x5t_s256
+from oidc_validator import certs
 
 PRIVATE_PEM = rsa_key().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from checkkit import AUDIENCE, ISSUER, KID, NOW, cert_file, certificate, claims, context, given, jwks, public_jwk, rsa_key, sign
 from jwt.algorithms import RSAAlgorithm
 
-from validator.checks import run_checks
-from validator.checks.entity import urn_problem
-from validator.checks.issuer import likely_cause
-from validator.checks.mapping import mapping_claim
-from validator.findings import Finding
-from validator.model import Context
+from checkkit import AUDIENCE, ISSUER, KID, NOW, cert_file, certificate, claims, context, given, jwks, public_jwk, rsa_key, sign
+from oidc_validator.checks import run_checks
+from oidc_validator.checks.entity import urn_problem
+from oidc_validator.checks.issuer import likely_cause
+from oidc_validator.checks.mapping import mapping_claim
+from oidc_validator.findings import Finding
+from oidc_validator.model import Context
 
 TID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 

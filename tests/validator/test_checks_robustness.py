@@ -6,14 +6,14 @@ import json
 from typing import Any
 
 import pytest
-from checkkit import DISCOVERY_URL, JWKS_URL, KID, b64url, claims, codes, context, fetched, given, jwks, sign
 from hypothesis import HealthCheck, settings
 from hypothesis import given as hgiven
 from hypothesis import strategies as st
 
-from validator.checks import run_checks
-from validator.findings import Finding
-from validator.model import Fetched
+from checkkit import DISCOVERY_URL, JWKS_URL, KID, b64url, claims, codes, context, fetched, given, jwks, sign
+from oidc_validator.checks import run_checks
+from oidc_validator.findings import Finding
+from oidc_validator.model import Fetched
 
 FETCH_KINDS = [
     "invalid_url",
@@ -116,8 +116,9 @@ def test_no_finding_carries_the_token_or_its_signature(raw: str) -> None:
 
 
 def test_private_key_material_of_a_jwk_never_reaches_a_finding() -> None:
-    from checkkit import rsa_key
     from jwt.algorithms import RSAAlgorithm
+
+    from checkkit import rsa_key
 
     private = {**RSAAlgorithm.to_jwk(rsa_key(), as_dict=True), "kid": KID}
     for finding in run_checks(context(jwks=jwks(private))):

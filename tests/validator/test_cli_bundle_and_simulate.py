@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from idp import RunningIdp
-from validator.cli import main
+from oidc_idp import RunningIdp
+from oidc_validator.cli import main
 
 BIN = Path(sys.executable).parent
 CLIENT_SECRET = "demo-secret"

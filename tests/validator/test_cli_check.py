@@ -16,12 +16,12 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from idp import RunningIdp
-from validator import observe
-from validator.cli import main
-from validator.inputs import Environment
-from validator.model import SampleToken
-from validator.report import report_schema
+from oidc_idp import RunningIdp
+from oidc_validator import observe
+from oidc_validator.cli import main
+from oidc_validator.inputs import Environment
+from oidc_validator.model import SampleToken
+from oidc_validator.report import report_schema
 
 from .conftest import Faulty
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from idp import RunningIdp
-from validator.fetch import fetch_json, is_json_media_type, parse_json_strictly
-from validator.model import Fetched
-from validator.options import FetchOptions
+from oidc_idp import RunningIdp
+from oidc_validator.fetch import fetch_json, is_json_media_type, parse_json_strictly
+from oidc_validator.model import Fetched
+from oidc_validator.options import FetchOptions
 
 from .conftest import Faulty
 

@@ -11,13 +11,13 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from idp.tls import ensure_tls
-from validator.arguments import add_input_arguments
-from validator.certfiles import read_certificate_file
-from validator.errors import UsageError
-from validator.inputs import Environment, RunConfig, resolve
-from validator.model import CertificateInput
-from validator.options import FetchOptions
+from oidc_idp.tls import ensure_tls
+from oidc_validator.arguments import add_input_arguments
+from oidc_validator.certfiles import read_certificate_file
+from oidc_validator.errors import UsageError
+from oidc_validator.inputs import Environment, RunConfig, resolve
+from oidc_validator.model import CertificateInput
+from oidc_validator.options import FetchOptions
 
 NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 

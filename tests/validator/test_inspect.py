@@ -9,12 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from checkkit import compact
 
-from idp import RunningIdp
-from validator.cli import main
-from validator.inputs import Environment
-from validator.inspect import readable_time
+from checkkit import compact
+from oidc_idp import RunningIdp
+from oidc_validator.cli import main
+from oidc_validator.inputs import Environment
+from oidc_validator.inspect import readable_time
 
 CLIENT = ("demo-client", "demo-secret")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from idp import RunningIdp
-from validator.inputs import GrantRequest, RunConfig
-from validator.model import Inputs
-from validator.observe import discovery_url, observe
-from validator.options import FetchOptions
+from oidc_idp import RunningIdp
+from oidc_validator.inputs import GrantRequest, RunConfig
+from oidc_validator.model import Inputs
+from oidc_validator.observe import discovery_url, observe
+from oidc_validator.options import FetchOptions
 
 from .conftest import Faulty
 

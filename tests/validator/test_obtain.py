@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from idp import RunningIdp
-from validator.inputs import GrantRequest
-from validator.obtain import obtain_tokens, scrub
-from validator.options import FetchOptions
+from oidc_idp import RunningIdp
+from oidc_validator.inputs import GrantRequest
+from oidc_validator.obtain import obtain_tokens, scrub
+from oidc_validator.options import FetchOptions
 
 from .conftest import Faulty
 

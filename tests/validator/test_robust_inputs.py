@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validator.certfiles import read_certificate_file
-from validator.fetch import parse_json_strictly
-from validator.jose import JoseError, b64url_decode
-from validator.model import CertificateInput
+from oidc_validator.certfiles import read_certificate_file
+from oidc_validator.fetch import parse_json_strictly
+from oidc_validator.jose import JoseError, b64url_decode
+from oidc_validator.model import CertificateInput
 
 PEM_ISH = st.builds(
     lambda label, body, end: b"-----BEGIN " + label + b"-----\n" + body + (b"\n-----END " + label + b"-----\n" if end else b""),

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bundlekit import EXTERNAL_ID, idp_context
 
-from idp import RunningIdp, running
-from validator.bundle import BundleOptions, build_contents, write_zip
-from validator.options import FetchOptions
-from validator.simulate import JwksKeys, StandInConfig, load_bundle, parse_users
-from validator.simulate.app import create_stand_in_app
+from bundlekit import EXTERNAL_ID, idp_context
+from oidc_idp import RunningIdp, running
+from oidc_validator.bundle import BundleOptions, build_contents, write_zip
+from oidc_validator.options import FetchOptions
+from oidc_validator.simulate import JwksKeys, StandInConfig, load_bundle, parse_users
+from oidc_validator.simulate.app import create_stand_in_app
 
 USERS = {EXTERNAL_ID: "john_doe"}
 
@@ -140,7 +140,7 @@ def test_users_come_from_pairs_and_a_file_and_one_external_id_maps_to_one_user(t
     users_file = tmp_path / "users.txt"
     users_file.write_text("# external id = login\nbob@example.com=bob_q\n")
     assert parse_users(["a@example.com=alice_q"], users_file) == {"a@example.com": "alice_q", "bob@example.com": "bob_q"}
-    from validator.errors import UsageError
+    from oidc_validator.errors import UsageError
 
     with pytest.raises(UsageError, match="one External ID maps to one user"):
         parse_users(["a=x", "a=y"])
@@ -151,7 +151,7 @@ def test_users_come_from_pairs_and_a_file_and_one_external_id_maps_to_one_user(t
 def test_a_tampered_bundle_is_refused(idp: RunningIdp, tmp_path: Path) -> None:
     import zipfile
 
-    from validator.errors import UsageError
+    from oidc_validator.errors import UsageError
 
     path = _bundle(idp, tmp_path, "jwks_url")
     tampered = tmp_path / "tampered.zip"

@@ -16,7 +16,7 @@ import pytest
 from .embedded import running
 from .server import RunningIdp
 
-FIXTURE_KEYS = Path(__file__).resolve().parent.parent / "fixtures" / "keys"
+FIXTURE_KEYS = Path(__file__).resolve().parents[2] / "fixtures" / "keys"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -26,7 +26,7 @@ from .service import IdpService
 
 __all__ = ["create_app"]
 
-log = logging.getLogger("idp")
+log = logging.getLogger("oidc_idp")
 AUTH_HEADERS = ["Authorization", "Content-Type"]
 
 

@@ -142,7 +142,7 @@ def serve_forever(config: IdpConfig, listener: Listener, *, workers: int, on_rea
         return
     os.environ[WORKER_CONFIG_ENV] = config.model_dump_json()
     supervisor = Multiprocess(
-        _uvicorn_config("idp.server:app_from_environment", listener, workers=workers, log_level=log_level), sockets=[listener.sock]
+        _uvicorn_config("oidc_idp.server:app_from_environment", listener, workers=workers, log_level=log_level), sockets=[listener.sock]
     )
     done = threading.Event()
 

@@ -18,8 +18,8 @@ OUT = Path("out")
 
 
 def run() -> int:
-    from idp import running
-    from idp.config import DEFAULT_AUDIENCE, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME
+    from oidc_idp import running
+    from oidc_idp.config import DEFAULT_AUDIENCE, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME
 
     OUT.mkdir(exist_ok=True)
     # Secrets reach the validator only through the environment, as they would in CI.

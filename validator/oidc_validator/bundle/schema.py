@@ -14,7 +14,7 @@ SCHEMA_RESOURCE = ("schemas", "onboarding.schema.json")
 
 @cache
 def onboarding_schema() -> dict[str, Any]:
-    text = resources.files("validator").joinpath(*SCHEMA_RESOURCE).read_text("utf-8")
+    text = resources.files("oidc_validator").joinpath(*SCHEMA_RESOURCE).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

@@ -24,7 +24,7 @@ COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
 def report_schema() -> dict[str, Any]:
-    text = resources.files("validator").joinpath("schemas/report.schema.json").read_text(encoding="utf-8")
+    text = resources.files("oidc_validator").joinpath("schemas/report.schema.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
