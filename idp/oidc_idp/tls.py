@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from .certificates import issue_certificate, key_usage, subject_name
 
 CA_VALIDITY = timedelta(days=3650)
 SERVER_VALIDITY = timedelta(days=825)
@@ -48,12 +50,6 @@ def _write_private(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
         handle.write(pem)
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "oidc-onboarding test IdP"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
-    )
-
-
 def _ca(directory: Path, now: datetime) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     ca_file, ca_key_file = directory / "ca.pem", directory / "ca.key.pem"
     if ca_file.exists() and ca_key_file.exists():
@@ -62,19 +58,17 @@ def _ca(directory: Path, now: datetime) -> tuple[x509.Certificate, ec.EllipticCu
         if isinstance(key, ec.EllipticCurvePrivateKey) and cert.not_valid_after_utc - RENEW_BEFORE > now:
             return cert, key
     key = ec.generate_private_key(ec.SECP256R1())
-    name = _name("oidc-onboarding test IdP local CA")
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + CA_VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
+    cert = issue_certificate(
+        key.public_key(),
+        subject=subject_name("oidc-onboarding test IdP local CA"),
+        signer=key,
+        not_before=now - timedelta(minutes=5),
+        not_after=now + CA_VALIDITY,
+        extensions=(
+            (x509.BasicConstraints(ca=True, path_length=0), True),
+            (key_usage(key_cert_sign=True, crl_sign=True), True),
+            (x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False),
+        ),
     )
     _write_private(ca_key_file, key)
     ca_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -93,19 +87,19 @@ def ensure_tls(directory: Path, host: str, now: datetime) -> TlsFiles:
         if cert.issuer == ca_cert.subject and all(n in san for n in wanted) and cert.not_valid_after_utc - RENEW_BEFORE > now:
             return files
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(host))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + SERVER_VALIDITY)
-        .add_extension(x509.SubjectAlternativeName(wanted), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
+    cert = issue_certificate(
+        key.public_key(),
+        subject=subject_name(host),
+        issuer=ca_cert.subject,
+        signer=ca_key,
+        not_before=now - timedelta(minutes=5),
+        not_after=now + SERVER_VALIDITY,
+        extensions=(
+            (x509.SubjectAlternativeName(wanted), False),
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+            (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False),
+        ),
     )
     _write_private(files.key_file, key)
     files.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import secrets
 from collections.abc import Mapping
 from typing import Any
 
 import jwt
+from jwt.utils import base64url_encode
 
 from .keystore import SigningKey
 
@@ -48,4 +48,4 @@ def at_hash(access_token: str, alg: str) -> str:
     SHA-512 for EdDSA with Ed25519 (as OpenID's EdDSA registration specifies).
     """
     digest = (hashlib.sha512 if alg == "EdDSA" else hashlib.sha256)(access_token.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
+    return base64url_encode(digest[: len(digest) // 2]).decode()
