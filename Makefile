@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check idp validator tests fixtures
 	$(BIN)/ruff format --check idp validator tests fixtures
 	$(BIN)/mypy -p oidc_idp -p oidc_validator
+	$(BIN)/lint-imports --no-cache
 
 unit: $(STAMP)
 	$(PYTEST) -q

@@ -13,12 +13,13 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError
-from .profiles import BY_NAME as PROFILES
-from .profiles import Profile, ProfileName
+from oidc_idp.errors import ConfigError
+from oidc_idp.keys.client_keys import check_public_keys
+from oidc_idp.keys.keygen import Algorithm
+from oidc_idp.variants.profiles import BY_NAME as PROFILES
+from oidc_idp.variants.profiles import Profile, ProfileName
+from oidc_idp.variants.scenarios import BY_NAME as SCENARIOS
 
-Algorithm = Literal["RS256", "PS256", "ES256", "EdDSA"]
-ALGORITHMS: tuple[Algorithm, ...] = ("RS256", "PS256", "ES256", "EdDSA")
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 GrantType = Literal["client_credentials", "password", "authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"]
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
@@ -51,8 +52,6 @@ def _absolute_uri(value: str) -> str:
 def _public_key_source(jwks: dict[str, Any] | None, public_key_pem: str | None, what: str) -> None:
     if jwks is not None and public_key_pem is not None:
         raise ValueError(f"give the {what}'s jwks or its public_key_pem, not both")
-    from .client_keys import check_public_keys
-
     check_public_keys(jwks, public_key_pem)
 
 
@@ -68,7 +67,7 @@ class ClientConfig(_Model):
     audience: str = DEFAULT_AUDIENCE
     scopes: tuple[str, ...] = ("openid", "profile", "email")
     claims: dict[str, Any] = Field(default_factory=dict)
-    # Token scenarios (see idp/scenarios.py) played only for this client's tokens.
+    # Token scenarios (see variants/scenarios.py) played only for this client's tokens.
     scenarios: tuple[str, ...] = ()
     # Authorization code flow: exact-match redirect URIs (RFC 6749 section 3.1.2.2).
     redirect_uris: tuple[str, ...] = ()
@@ -114,13 +113,11 @@ class ClientConfig(_Model):
     @field_validator("scenarios")
     @classmethod
     def _token_scenarios_only(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from .scenarios import BY_NAME
-
         for name in value:
-            if name not in BY_NAME:
-                raise ValueError(f"unknown scenario {name!r} (known: {', '.join(BY_NAME)})")
-            if BY_NAME[name].scope != "token":
-                raise ValueError(f"scenario {name!r} changes the {BY_NAME[name].scope}, which all clients share; set it globally")
+            if name not in SCENARIOS:
+                raise ValueError(f"unknown scenario {name!r} (known: {', '.join(SCENARIOS)})")
+            if SCENARIOS[name].scope != "token":
+                raise ValueError(f"scenario {name!r} changes the {SCENARIOS[name].scope}, which all clients share; set it globally")
         return value
 
 
@@ -176,9 +173,9 @@ class _IssuerFields(_Model):
     """What each issuer of a server has of its own (see IssuerConfig)."""
 
     alg: Algorithm = "RS256"
-    # Misconfiguration scenarios played for everyone (names from idp/scenarios.py).
+    # Misconfiguration scenarios played for everyone (names from variants/scenarios.py).
     scenarios: tuple[str, ...] = ()
-    # Vendor shape (idp/profiles.py): issuer form, endpoint paths, JWKS and claims.
+    # Vendor shape (variants/profiles.py): issuer form, endpoint paths, JWKS and claims.
     profile: ProfileName = "generic"
     tenant_id: str = DEFAULT_TENANT_ID
     realm: str = "qualys"
@@ -191,11 +188,9 @@ class _IssuerFields(_Model):
     @field_validator("scenarios")
     @classmethod
     def _known_scenarios(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from .scenarios import BY_NAME
-
-        unknown = [n for n in value if n not in BY_NAME]
+        unknown = [n for n in value if n not in SCENARIOS]
         if unknown:
-            raise ValueError(f"unknown scenario {', '.join(map(repr, unknown))} (known: {', '.join(BY_NAME)})")
+            raise ValueError(f"unknown scenario {', '.join(map(repr, unknown))} (known: {', '.join(SCENARIOS)})")
         return value
 
     @field_validator("clients")
@@ -261,7 +256,7 @@ class IdpConfig(_IssuerFields):
     revocation_enabled: bool = True
     # None: the origins of every configured client's redirect URIs; () allows no cross-origin call.
     cors_allowed_origins: tuple[str, ...] | None = None
-    # The run-time control API (idp/admin.py), loopback only.
+    # The run-time control API (web/admin.py), loopback only.
     admin_enabled: bool = False
     issuers: tuple[IssuerConfig, ...] = ()
 

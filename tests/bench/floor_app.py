@@ -30,7 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from oidc_idp.keystore import KeyStore
+from oidc_idp.keys.keystore import KeyStore
 
 Message = dict[str, Any]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from oidc_idp.tls import ensure_tls
+from oidc_idp.keys.tls import ensure_tls
 from oidc_validator.fetch import fetch_json
 from oidc_validator.model import Fetched
 from oidc_validator.options import FetchOptions

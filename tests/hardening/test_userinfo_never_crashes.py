@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from asgikit import request
 from checkkit import compact
 from oidc_idp import build_config
-from oidc_idp.app import IdpApp, create_app
+from oidc_idp.web.app import IdpApp, create_app
 
 ISSUER = "http://127.0.0.1:9"
 

@@ -14,7 +14,7 @@ import pytest
 
 from crosscheck import verify
 from oidc_idp import build_config
-from oidc_idp.app import create_app
+from oidc_idp.web.app import create_app
 from processes import cli, serving
 
 CLIENT = ("demo-client", "demo-secret")

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from oidc_idp import Clock, RunningIdp, build_config, running
-from oidc_idp.app import create_app
+from oidc_idp.web.app import create_app
 
 CLIENT = ("demo-client", "demo-secret")
 

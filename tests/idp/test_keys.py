@@ -15,7 +15,7 @@ from joserfc.errors import InvalidKeyIdError
 from crosscheck import verify
 from oidc_idp import running
 from oidc_idp.errors import KeyStoreError
-from oidc_idp.keystore import KeyStore
+from oidc_idp.keys.keystore import KeyStore
 from processes import cli
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)

@@ -9,8 +9,8 @@ import jwt
 import pytest
 
 from oidc_idp import RunningIdp, build_config
-from oidc_idp.app import create_app
-from oidc_idp.service import IdpService
+from oidc_idp.oauth.server import TokenServer
+from oidc_idp.web.app import create_app
 
 CLIENT = ("demo-client", "demo-secret")
 
@@ -19,13 +19,12 @@ CLIENT = ("demo-client", "demo-secret")
 async def test_a_crash_inside_the_token_endpoint_is_server_error_json_without_the_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = create_app(build_config({"issuer": "http://127.0.0.1:9", "keys_dir": tmp_path}))
-    service: IdpService = app.state.idp
-
     def crash(*_: object) -> None:
         raise RuntimeError("secret internals /home/someone/key.pem")
 
-    monkeypatch.setattr(service.token_server, "create_token_response", crash)
+    # Each issuer's token server is built with the app, so the class is where a test can reach it.
+    monkeypatch.setattr(TokenServer, "create_token_response", crash)
+    app = create_app(build_config({"issuer": "http://127.0.0.1:9", "keys_dir": tmp_path}))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:9") as client:
         response = await client.post("/token", data={"grant_type": "client_credentials"}, auth=CLIENT)

@@ -9,7 +9,7 @@ import pytest
 from crosscheck import verify
 from oidc_idp import RunningIdp, running
 from oidc_idp.config import DEFAULT_TENANT_ID
-from oidc_idp.profiles import PROFILES
+from oidc_idp.variants.profiles import PROFILES
 
 CLIENT = ("demo-client", "demo-secret")
 

@@ -7,7 +7,7 @@ import jwt
 import pytest
 
 from oidc_idp import RunningIdp, running
-from oidc_idp.scenarios import OTHER_AUDIENCE, SCENARIOS
+from oidc_idp.variants.scenarios import OTHER_AUDIENCE, SCENARIOS
 
 CLIENT = ("demo-client", "demo-secret")
 
@@ -97,7 +97,7 @@ def test_a_bad_scenario_config_is_a_clear_error(tmp_path: object, values: dict[s
 def test_the_scenarios_command_lists_every_scenario_and_prints_the_docs() -> None:
     import subprocess
 
-    from oidc_idp.docs import scenarios_markdown
+    from oidc_idp.variants.docs import scenarios_markdown
     from processes import cli
 
     listing = subprocess.run([cli("oidc-idp"), "scenarios"], capture_output=True, text=True, timeout=60, check=True).stdout

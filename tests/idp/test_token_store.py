@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from oidc_idp.config import UserConfig
-from oidc_idp.token_store import ExpiringStore, Grantee, TokenStore
+from oidc_idp.core.token_store import ExpiringStore, Grantee, TokenStore
 
 
 def test_entries_vanish_at_their_expiry_time() -> None:

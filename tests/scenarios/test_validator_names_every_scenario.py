@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from oidc_idp import running
-from oidc_idp.docs import scenarios_markdown
-from oidc_idp.profiles import PROFILES, Profile
-from oidc_idp.scenarios import SCENARIOS, Scenario
+from oidc_idp.variants.docs import scenarios_markdown
+from oidc_idp.variants.profiles import PROFILES, Profile
+from oidc_idp.variants.scenarios import SCENARIOS, Scenario
 from oidc_validator.cli import main
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "scenarios.md"

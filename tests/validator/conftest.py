@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from oidc_idp.tls import ensure_tls
+from oidc_idp.keys.tls import ensure_tls
 
 log = logging.getLogger(__name__)
 JWKS = {"keys": []}

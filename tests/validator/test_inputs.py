@@ -11,7 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from oidc_idp.tls import ensure_tls
+from oidc_idp.keys.tls import ensure_tls
 from oidc_validator.arguments import add_input_arguments
 from oidc_validator.certfiles import read_certificate_file
 from oidc_validator.errors import UsageError

@@ -1,0 +1,203 @@
+"""The keys directory: signing keys that persist, rotate and retire, shared by every worker.
+
+Layout: ``keys.json`` (the manifest: kid, alg, created, status), ``<kid>.key.pem``
+(PKCS#8, mode 0600) and ``<kid>.cert.pem`` per key. Writers take an exclusive
+``flock`` and replace the manifest atomically, so running servers (any number of
+workers) pick a rotation up on their next request without a restart.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from oidc_idp.errors import KeyStoreError
+from oidc_idp.keys.keygen import ALGORITHMS, Algorithm, PrivateKey, generate_private_key, make_kid, published_jwk, self_signed_certificate
+
+Status = Literal["active", "published", "retired"]
+MANIFEST = "keys.json"
+CERT_BACKDATE = timedelta(minutes=5)  # tolerate verifiers whose clocks run a little behind
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    kid: str
+    alg: Algorithm
+    created: datetime
+    status: Status
+
+    def to_json(self) -> dict[str, str]:
+        return {"kid": self.kid, "alg": self.alg, "created": self.created.isoformat(), "status": self.status}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> KeyRecord:
+        try:
+            alg, status = raw["alg"], raw["status"]
+            if alg not in ALGORITHMS or status not in get_args(Status):
+                raise ValueError(f"unknown alg or status {alg!r}/{status!r}")
+            return cls(str(raw["kid"]), alg, datetime.fromisoformat(raw["created"]), status)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise KeyStoreError(f"corrupt key manifest entry {raw!r}: {exc}", code="keystore_corrupt") from None
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    record: KeyRecord
+    private_key: PrivateKey
+    certificate: x509.Certificate
+    jwk: dict[str, Any]
+
+    @property
+    def kid(self) -> str:
+        return self.record.kid
+
+    @property
+    def alg(self) -> Algorithm:
+        return self.record.alg
+
+
+@dataclass(frozen=True)
+class KeySet:
+    keys: tuple[SigningKey, ...]
+
+    def active(self, alg: Algorithm) -> SigningKey | None:
+        return next((k for k in self.keys if k.alg == alg and k.record.status == "active"), None)
+
+    def by_kid(self, kid: str) -> SigningKey | None:
+        return next((k for k in self.keys if k.kid == kid), None)
+
+    @property
+    def published(self) -> tuple[SigningKey, ...]:
+        return tuple(k for k in self.keys if k.record.status != "retired")
+
+    @property
+    def active_algorithms(self) -> tuple[Algorithm, ...]:
+        return tuple(a for a in ALGORITHMS if self.active(a) is not None)
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [dict(k.jwk) for k in self.published]}
+
+
+class KeyStore:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        # A str, built once: load() stats it on every token request (a Path join costs more than the stat).
+        self._manifest = os.fspath(directory / MANIFEST)
+        self._cache: tuple[tuple[int, int, int], KeySet] | None = None
+
+    @property
+    def manifest_path(self) -> Path:
+        return Path(self._manifest)
+
+    # -- reading -----------------------------------------------------------
+    def records(self) -> list[KeyRecord]:
+        try:
+            raw = json.loads(self.manifest_path.read_text("utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as exc:
+            raise KeyStoreError(f"cannot read {self.manifest_path}: {exc}", code="keystore_corrupt") from None
+        if not isinstance(raw, dict) or not isinstance(raw.get("keys"), list):
+            raise KeyStoreError(f"{self.manifest_path} is not a key manifest", code="keystore_corrupt")
+        return [KeyRecord.from_json(item) for item in raw["keys"]]
+
+    def load(self) -> KeySet:
+        """The current key set, re-read only when the manifest changed (one stat per call)."""
+        try:
+            st = os.stat(self._manifest)
+        except FileNotFoundError:
+            return KeySet(())
+        signature = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if self._cache is not None and self._cache[0] == signature:
+            return self._cache[1]
+        keyset = KeySet(tuple(self._load_key(r) for r in self.records()))
+        self._cache = (signature, keyset)
+        return keyset
+
+    def _load_key(self, record: KeyRecord) -> SigningKey:
+        key_path = self.directory / f"{record.kid}.key.pem"
+        cert_path = self.directory / f"{record.kid}.cert.pem"
+        try:
+            private_key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+            certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        except (OSError, ValueError, TypeError) as exc:
+            raise KeyStoreError(f"cannot load key {record.kid} from {self.directory}: {exc}", code="keystore_corrupt") from None
+        return SigningKey(record, private_key, certificate, published_jwk(record.kid, record.alg, certificate))  # type: ignore[arg-type]
+
+    # -- writing -----------------------------------------------------------
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            handle = open(self.directory / ".lock", "a+")  # noqa: SIM115 - held for the with-block
+        except OSError as exc:
+            raise KeyStoreError(f"cannot use keys directory {self.directory}: {exc.strerror}", code="keystore_unwritable") from None
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
+    def _write_manifest(self, records: list[KeyRecord]) -> None:
+        tmp = self.manifest_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps({"version": 1, "keys": [r.to_json() for r in records]}, indent=2) + "\n", "utf-8")
+        os.replace(tmp, self.manifest_path)
+
+    def _new_key(self, alg: Algorithm, now: datetime, validity_days: int) -> KeyRecord:
+        private_key = generate_private_key(alg)
+        kid = make_kid(alg, private_key.public_key())
+        cert = self_signed_certificate(
+            private_key, common_name=f"test IdP signing key {kid}", not_before=now - CERT_BACKDATE, validity_days=validity_days
+        )
+        key_pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        key_path = self.directory / f"{kid}.key.pem"
+        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key_pem)
+        (self.directory / f"{kid}.cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        return KeyRecord(kid, alg, now.astimezone(UTC).replace(microsecond=0), "active")
+
+    def ensure(self, algs: tuple[Algorithm, ...], *, now: datetime, validity_days: int) -> KeySet:
+        """Make sure each algorithm has an active key, generating only what is missing."""
+        with self._locked():
+            records = self.records()
+            missing = [a for a in algs if not any(r.alg == a and r.status == "active" for r in records)]
+            if missing:
+                records += [self._new_key(a, now, validity_days) for a in missing]
+                self._write_manifest(records)
+        return self.load()
+
+    def rotate(self, algs: tuple[Algorithm, ...] | None, *, now: datetime, validity_days: int) -> list[KeyRecord]:
+        """New active keys; the keys they replace stay published until retired."""
+        with self._locked():
+            records = self.records()
+            targets = algs or tuple(dict.fromkeys(r.alg for r in records if r.status == "active")) or ("RS256",)
+            created = [self._new_key(a, now, validity_days) for a in targets]
+            records = [replace(r, status="published") if r.status == "active" and r.alg in targets else r for r in records]
+            self._write_manifest(records + created)
+        return created
+
+    def retire(self, kid: str) -> KeyRecord:
+        """Drop a key from the JWKS (kept on disk, so a badly done rotation can be replayed)."""
+        with self._locked():
+            records = self.records()
+            record = next((r for r in records if r.kid == kid), None)
+            if record is None:
+                known = ", ".join(r.kid for r in records) or "none"
+                raise KeyStoreError(f"no key with kid {kid!r} in {self.directory} (known: {known})", code="unknown_kid")
+            if record.status == "active":
+                raise KeyStoreError(
+                    f"key {kid} is the active signing key; run 'oidc-idp keys rotate' first, then retire it",
+                    code="retire_active_key",
+                )
+            retired = replace(record, status="retired")
+            self._write_manifest([retired if r.kid == kid else r for r in records])
+        return retired
