@@ -41,8 +41,8 @@ class OAuthError(IdpError):
         status_code: int = 400,
         www_authenticate: str | None = None,
     ) -> None:
+        # The OAuth error code (RFC 6749 section 5.2) is this error's code: one name for both.
         super().__init__(description, code=error)
-        self.error = error
         self.description = description
         self.status_code = status_code
         self.www_authenticate = www_authenticate

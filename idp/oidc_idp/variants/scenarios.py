@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import jwt
 
+from oidc_idp.keys.client_keys import PRIVATE_MEMBERS
 from oidc_idp.keys.keystore import SigningKey
 from oidc_idp.variants.material import Material
 
@@ -123,7 +124,7 @@ def _without(*members: str) -> Callable[[Doc, Env], Doc]:
 def _private_members(env: Env) -> Doc:
     # PyJWT's export of the private key: exactly what a careless IdP would leak.
     exported = jwt.algorithms.get_default_algorithms()[env.active.alg].to_jwk(env.active.private_key, as_dict=True)
-    return {k: v for k, v in exported.items() if k in ("d", "p", "q", "dp", "dq", "qi")}
+    return {k: v for k, v in exported.items() if k in PRIVATE_MEMBERS}
 
 
 def _leak_private(key: Doc, env: Env) -> Doc:

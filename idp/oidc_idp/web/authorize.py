@@ -223,7 +223,7 @@ def authorize_router(service: IdpService, server: TokenServer) -> APIRouter:
         try:
             form = await read_form(request, service.config.max_body_bytes)
         except OAuthError as exc:
-            return error_page(exc.error, exc.description, status_code=exc.status_code)
+            return error_page(exc.code, exc.description, status_code=exc.status_code)
         answer = LoginAnswer(
             username=(form.get("login_typed", "").strip() or form.get("login_user", "").strip()),
             claims_text=form.get("login_claims", ""),

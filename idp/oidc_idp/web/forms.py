@@ -20,7 +20,7 @@ def oauth_error_response(exc: OAuthError) -> JSONResponse:
     headers = dict(NO_STORE)
     if exc.www_authenticate:
         headers["WWW-Authenticate"] = exc.www_authenticate
-    return JSONResponse({"error": exc.error, "error_description": exc.description}, status_code=exc.status_code, headers=headers)
+    return JSONResponse({"error": exc.code, "error_description": exc.description}, status_code=exc.status_code, headers=headers)
 
 
 def server_error_response(log: logging.Logger) -> JSONResponse:

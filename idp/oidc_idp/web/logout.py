@@ -88,7 +88,7 @@ def logout_router(service: IdpService) -> APIRouter:
         try:
             form = await read_form(request, service.config.max_body_bytes)
         except OAuthError as exc:
-            return error_page(exc.error, exc.description, status_code=exc.status_code)
+            return error_page(exc.code, exc.description, status_code=exc.status_code)
         return end_session(service, request, form)
 
     return router

@@ -1,0 +1,120 @@
+"""The project as a user installs it: a wheel in a fresh virtual environment, used from another project.
+
+The other project has packages of its own named ``idp`` and ``validator`` (common names): with
+this project installed, its pytest run must load our plugin and pass, and its own packages must
+stay its own.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+import venv
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT_SECONDS = 180
+
+# A user's project: its own idp/ and validator/ packages, and a test using our fixture and package.
+THROWAWAY_PROJECT = {
+    "idp/__init__.py": 'NAME = "the user\'s own idp package"\n',
+    "idp/pytest_plugin.py": 'NAME = "the user\'s own plugin module"\n',
+    "validator/__init__.py": 'NAME = "the user\'s own validator package"\n',
+    "tests/test_mine.py": """
+import httpx
+import idp
+import validator
+import oidc_idp
+import oidc_validator
+
+
+def test_my_packages_stay_mine():
+    assert idp.NAME == "the user's own idp package"
+    assert validator.NAME == "the user's own validator package"
+    assert "site-packages" in oidc_idp.__file__ and "site-packages" in oidc_validator.__file__
+
+
+def test_the_fixture_serves_a_jwks_and_tokens(oidc_idp):
+    keys = httpx.get(oidc_idp.jwks_uri, timeout=5).json()["keys"]
+    assert keys and all("d" not in key for key in keys)
+    assert oidc_idp.issue(sub="me@example.com").count(".") == 2
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    # No build isolation: the test environment already has setuptools, and CI needs no download for it.
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=TIMEOUT_SECONDS,
+    )
+    (built,) = out.glob("oidc_onboarding-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh venv with the wheel installed; its dependencies come from this environment, read-only."""
+    env_dir = tmp_path_factory.mktemp("venv")
+    venv.create(env_dir, with_pip=False)
+    python = env_dir / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    # A path line adds our dependencies without running this environment's .pth files, so the
+    # editable install of the checkout is not visible there: only the wheel provides oidc_idp.
+    Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=TIMEOUT_SECONDS,
+    )
+    yield env_dir
+
+
+def test_the_wheel_holds_only_the_two_packages_and_its_metadata(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        top = {name.split("/", 1)[0] for name in archive.namelist()}
+    assert {t for t in top if not t.endswith(".dist-info")} == {"oidc_idp", "oidc_validator"}
+    assert len([t for t in top if t.endswith(".dist-info")]) == 1
+
+
+def test_the_wheel_carries_the_json_schemas_the_validator_reads(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert {n for n in names if n.endswith(".schema.json")} >= {
+        "oidc_validator/schemas/onboarding.schema.json",
+        "oidc_validator/schemas/report.schema.json",
+    }
+
+
+def test_both_commands_of_the_installed_wheel_answer_help(installed: Path) -> None:
+    for command in ("oidc-idp", "oidc-validator"):
+        result = subprocess.run([str(installed / "bin" / command), "--help"], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "usage:" in result.stdout
+
+
+def test_a_project_with_its_own_idp_and_validator_packages_runs_pytest_with_the_plugin(installed: Path, tmp_path: Path) -> None:
+    for name, text in THROWAWAY_PROJECT.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    result = subprocess.run(
+        [str(installed / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
