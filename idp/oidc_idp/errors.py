@@ -4,18 +4,13 @@ from __future__ import annotations
 
 
 class IdpError(Exception):
-    """Root of every error the test IdP raises on purpose."""
+    """Root of every error the test IdP raises on purpose; ``str(error)`` is its one-line message."""
 
     code = "idp_error"
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
-        if code is not None:
-            self.code = code
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0]) if self.args else self.code
+        self.code = code or type(self).code
 
 
 class ConfigError(IdpError):

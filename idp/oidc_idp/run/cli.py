@@ -249,10 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except ConfigError as exc:
-        print(f"oidc-idp: error: {exc.message}", file=sys.stderr)
+        print(f"oidc-idp: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except IdpError as exc:
-        print(f"oidc-idp: error: {exc.message}", file=sys.stderr)
+        print(f"oidc-idp: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_OK

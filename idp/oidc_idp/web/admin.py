@@ -103,7 +103,7 @@ def admin_router(services: dict[str | None, IdpService]) -> APIRouter:
         return JSONResponse(payload, headers=NO_STORE)
 
     def failed(exc: IdpError) -> OAuthError:
-        return OAuthError(exc.code, exc.message, status_code=400)
+        return OAuthError(exc.code, str(exc), status_code=400)
 
     @router.post("/token")
     async def mint(body: MintBody) -> JSONResponse:
