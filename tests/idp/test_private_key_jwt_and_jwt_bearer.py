@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from crosscheck import verify
@@ -201,3 +202,25 @@ def test_an_ec_public_key_in_jwks_form_works_too() -> None:
         claims = {"iss": "ec-client", "sub": "ec-client", "aud": idp.token_endpoint, "exp": now + 60, "jti": "j1"}
         assertion = jwt.encode(claims, ISSUER_KEY, algorithm="ES256", headers={"kid": "ec-1"})
         assert with_assertion(idp, assertion).status_code == 200
+
+
+def test_a_bearer_assertion_cannot_be_replayed_with_the_same_jti(server: RunningIdp) -> None:
+    assertion = bearer_assertion(server, jti="once-" + secrets.token_hex(4))
+    assert jwt_bearer(server, assertion).status_code == 200
+    again = jwt_bearer(server, assertion)
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    assert "already used" in again.json()["error_description"]
+    fresh_signature_same_jti = bearer_assertion(server, jti=jwt.decode(assertion, options={"verify_signature": False})["jti"])
+    assert jwt_bearer(server, fresh_signature_same_jti).status_code == 400
+
+
+def test_a_bearer_assertion_without_jti_is_good_once_whatever_its_signature_bytes(server: RunningIdp) -> None:
+    assertion = bearer_assertion(server, sub="svc-once", iat=int(time.time()) - 5)
+    assert jwt_bearer(server, assertion).status_code == 200
+    assert jwt_bearer(server, assertion).status_code == 400
+    # ECDSA signs the same content anew with other bytes: still the same assertion.
+    header, payload, _ = assertion.split(".")
+    signature = ISSUER_KEY.sign(f"{header}.{payload}".encode(), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(signature)
+    resigned = f"{header}.{payload}." + jwt.utils.base64url_encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
+    assert jwt_bearer(server, resigned).status_code == 400

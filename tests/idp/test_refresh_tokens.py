@@ -61,9 +61,26 @@ def test_a_refresh_returns_new_tokens_for_the_same_user_and_rotates_the_refresh_
     id_token = verify(second["id_token"], jwks, "RS256").claims
     assert id_token["auth_time"] == verify(first["id_token"], jwks, "RS256").claims["auth_time"]
     assert "nonce" not in id_token
+    third = refresh(server, second["refresh_token"])
+    assert third.status_code == 200 and third.json()["refresh_token"] != second["refresh_token"]
+
+
+def test_a_rotated_refresh_token_used_again_revokes_its_whole_family(server: RunningIdp) -> None:
+    # RFC 9700 section 4.14.2: the server cannot tell the thief from the client, so the chain ends for both.
+    first = tokens(server)
+    second = refresh(server, first["refresh_token"]).json()
+    third = refresh(server, second["refresh_token"]).json()
     reused = refresh(server, first["refresh_token"])
     assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
-    assert refresh(server, second["refresh_token"]).status_code == 200
+    assert "already used" in reused.json()["error_description"]
+    current = refresh(server, third["refresh_token"])
+    assert current.status_code == 400 and current.json()["error"] == "invalid_grant"
+    introspected = httpx.post(
+        server.issuer + "/introspect", data={"token": third["access_token"]}, auth=("web", "web-secret"), timeout=TIMEOUT
+    )
+    assert introspected.json() == {"active": False}
+    another = tokens(server)  # a new login starts a new family, untouched
+    assert refresh(server, another["refresh_token"]).status_code == 200
 
 
 def test_without_rotation_the_same_refresh_token_keeps_working(server: RunningIdp) -> None:

@@ -1,9 +1,15 @@
-"""The in-memory stores stay bounded and forget entries at their expiry, by the IdP's clock."""
+"""The in-memory stores stay bounded and forget entries at their expiry, by the IdP's clock; security facts fail closed."""
 
 from __future__ import annotations
 
+import httpx
+import pytest
+
+from oidc_idp import running
 from oidc_idp.config import UserConfig
-from oidc_idp.core.token_store import ExpiringStore, Grantee, TokenStore
+from oidc_idp.core.token_store import ExpiringStore, Grantee, StoreFull, TokenStore
+
+DEMO = ("demo-client", "demo-secret")
 
 
 def test_entries_vanish_at_their_expiry_time() -> None:
@@ -59,3 +65,45 @@ def test_a_replayed_code_revokes_its_grant_only_for_the_client_it_was_issued_to(
     assert store.revoke_redeemed("code-1", "spa")
     assert store.is_revoked("jti-1") and store.refresh_tokens.get(refresh.token) is None
     assert not store.revoke_redeemed("never-issued", "spa")
+
+
+def test_a_full_store_of_security_facts_refuses_a_new_one_and_forgets_none() -> None:
+    now = [1000]
+    store = TokenStore(lambda: now[0], max_items=3)
+    for jti in ("a", "b", "c"):
+        store.revoke_jti(jti, exp=2000)
+    with pytest.raises(StoreFull) as refused:
+        store.revoke_jti("d", exp=2000)
+    assert refused.value.code == "temporarily_unavailable" and refused.value.status_code == 503
+    assert all(store.is_revoked(jti) for jti in ("a", "b", "c")) and not store.is_revoked("d")
+    store.revoke_jti("a", exp=2000)  # the same fact again is no new entry
+    now[0] = 2000  # once the revoked tokens have expired by themselves, their revocations may go
+    store.revoke_jti("d", exp=3000)
+    assert store.is_revoked("d")
+
+
+@pytest.mark.parametrize(
+    "store_name", ["revoked_jtis", "used_assertions", "redeemed_codes", "grant_access_tokens", "rotated_refresh_tokens"]
+)
+def test_every_store_whose_loss_would_reopen_a_token_fails_closed(store_name: str) -> None:
+    store = getattr(TokenStore(lambda: 0, max_items=1), store_name)
+    store.put("first", "x", expires_at=100)
+    with pytest.raises(StoreFull):
+        store.put("second", "x", expires_at=100)
+    assert store.get("first") == "x"
+
+
+def test_revocations_cannot_be_flooded_out_over_http() -> None:
+    with running(max_stored_items=3) as idp:
+        tokens = [
+            httpx.post(idp.token_endpoint, data={"grant_type": "password", "username": "demo", "password": "demo-password"}, auth=DEMO)
+            .raise_for_status()
+            .json()["access_token"]
+            for _ in range(4)
+        ]
+        for token in tokens[:3]:
+            assert httpx.post(idp.issuer + "/revoke", data={"token": token}, auth=DEMO).status_code == 200
+        flood = httpx.post(idp.issuer + "/revoke", data={"token": tokens[3]}, auth=DEMO)
+        assert flood.status_code == 503 and flood.json()["error"] == "temporarily_unavailable"
+        assert httpx.post(idp.issuer + "/introspect", data={"token": tokens[0]}, auth=DEMO).json() == {"active": False}
+        assert httpx.get(idp.issuer + "/userinfo", headers={"Authorization": f"Bearer {tokens[0]}"}).status_code == 401

@@ -2,8 +2,12 @@
 
 Per process: with ``--workers N`` each worker has its own, which is why the stateful
 features (code flow, refresh, revocation, sessions) need ``--workers 1``. Every store
-expires its entries by the IdP's clock and holds at most ``max_items`` (oldest dropped
-first), so memory stays bounded whatever a test does.
+expires its entries by the IdP's clock and holds at most ``max_items``, so memory stays
+bounded whatever a client does. What a full store does depends on what it remembers:
+a store of credentials (codes, refresh tokens, sessions) drops its oldest entry, which
+only ends that credential early; a store of security facts (revocations, used assertions,
+redeemed codes, rotated refresh tokens) refuses the new entry instead, because forgetting
+one would make a revoked or replayed token good again (fail closed).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from oidc_idp.config import UserConfig
+from oidc_idp.errors import OAuthError
 
 T = TypeVar("T")
 
@@ -74,18 +79,36 @@ class LoginSession:
     expires_at: int
 
 
-class ExpiringStore(Generic[T]):
-    """A bounded map whose entries vanish at their expiry time."""
+class StoreFull(OAuthError):
+    """A store of security facts is full of unexpired entries: the request is refused, nothing is forgotten."""
 
-    def __init__(self, now: Callable[[], int], max_items: int) -> None:
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            "temporarily_unavailable",
+            f"the IdP cannot remember more {what} until some expire (max_stored_items); nothing was forgotten",
+            status_code=503,
+        )
+
+
+class ExpiringStore(Generic[T]):
+    """A bounded map whose entries vanish at their expiry time.
+
+    ``refuse_when_full`` names what the store remembers: when full, such a store raises
+    StoreFull rather than dropping its oldest entry.
+    """
+
+    def __init__(self, now: Callable[[], int], max_items: int, *, refuse_when_full: str | None = None) -> None:
         self._now = now
         self._max = max_items
+        self._refuse = refuse_when_full
         self._items: OrderedDict[str, tuple[int, T]] = OrderedDict()
         self._lock = threading.Lock()  # the in-process handles (RunningIdp) call from the test's thread
 
     def put(self, key: str, value: T, expires_at: int) -> None:
         with self._lock:
             self._prune()
+            if self._refuse is not None and key not in self._items and len(self._items) >= self._max:
+                raise StoreFull(self._refuse)
             self._items[key] = (expires_at, value)
             self._items.move_to_end(key)
             while len(self._items) > self._max:
@@ -133,15 +156,19 @@ class TokenStore:
         self.refresh_tokens: ExpiringStore[RefreshToken] = ExpiringStore(now, max_items)
         self.sessions: ExpiringStore[LoginSession] = ExpiringStore(now, max_items)
         # Revoked access tokens by jti, kept until the token would have expired anyway.
-        self.revoked_jtis: ExpiringStore[bool] = ExpiringStore(now, max_items)
+        self.revoked_jtis: ExpiringStore[bool] = ExpiringStore(now, max_items, refuse_when_full="revocations")
         # The user's claims as the login set them (extra claims, typed users), by access token jti, for userinfo.
         self.userinfo: ExpiringStore[dict[str, Any]] = ExpiringStore(now, max_items)
         # Redeemed authorization codes -> (client_id, grant_id), and each grant's live access tokens (jti, exp):
         # what a replayed code revokes (RFC 6749 section 4.1.2).
-        self.redeemed_codes: ExpiringStore[tuple[str, str]] = ExpiringStore(now, max_items)
-        self.grant_access_tokens: ExpiringStore[tuple[tuple[str, int], ...]] = ExpiringStore(now, max_items)
-        # jti of client assertions already used (RFC 7523 section 3, item 7: no replay).
-        self.used_assertions: ExpiringStore[bool] = ExpiringStore(now, max_items)
+        self.redeemed_codes: ExpiringStore[tuple[str, str]] = ExpiringStore(now, max_items, refuse_when_full="redeemed codes")
+        self.grant_access_tokens: ExpiringStore[tuple[tuple[str, int], ...]] = ExpiringStore(
+            now, max_items, refuse_when_full="grants' access tokens"
+        )
+        # Refresh tokens already rotated -> their grant: presenting one again revokes the whole family (RFC 9700 section 4.14.2).
+        self.rotated_refresh_tokens: ExpiringStore[str] = ExpiringStore(now, max_items, refuse_when_full="rotated refresh tokens")
+        # jti of assertions already used, client assertions and jwt-bearer grants alike (RFC 7523 section 3, item 7: no replay).
+        self.used_assertions: ExpiringStore[bool] = ExpiringStore(now, max_items, refuse_when_full="used assertions")
 
     @staticmethod
     def new_secret() -> str:
@@ -155,7 +182,9 @@ class TokenStore:
     def new_refresh_token(self, client_id: str, scope: str, grantee: Grantee, ttl_seconds: int) -> RefreshToken:
         now = self.now()
         # A refresh is not an authentication request: its ID tokens carry no nonce (OIDC Core 12.2, errata).
-        token = RefreshToken(self.new_secret(), client_id, scope, replace(grantee, nonce=None), now, now + ttl_seconds)
+        # Every refresh chain gets a grant id (a code-born one keeps its code's): the family a replay revokes.
+        family = replace(grantee, nonce=None, grant_id=grantee.grant_id or self.new_secret())
+        token = RefreshToken(self.new_secret(), client_id, scope, family, now, now + ttl_seconds)
         self.refresh_tokens.put(token.token, token, token.expires_at)
         return token
 
@@ -178,10 +207,34 @@ class TokenStore:
         redemption = self.redeemed_codes.get(code)
         if redemption is None or redemption[0] != client_id:
             return False
-        grant_id = redemption[1]
+        self.revoke_grant(redemption[1])
+        return True
+
+    def rotated(self, old: RefreshToken) -> None:
+        """``old`` was exchanged for a new refresh token: remember it until it would have expired."""
+        if old.grantee.grant_id is not None:
+            self.rotated_refresh_tokens.put(old.token, old.grantee.grant_id, old.expires_at)
+        self.refresh_tokens.pop(old.token)
+
+    def revoke_replayed_refresh_token(self, token: str) -> bool:
+        """A refresh token that was already rotated: revoke its whole family; whether it was one."""
+        grant_id = self.rotated_refresh_tokens.get(token)
+        if grant_id is None:
+            return False
+        self.revoke_grant(grant_id)
+        return True
+
+    def revoke_grant(self, grant_id: str) -> None:
+        """Every access token tracked for the grant, and every refresh token of its chain."""
         for jti, exp in self.grant_access_tokens.pop(grant_id) or ():
             self.revoke_jti(jti, exp)
         self.refresh_tokens.discard_where(lambda token: token.grantee.grant_id == grant_id)
+
+    def first_use(self, assertion_key: str, exp: object) -> bool:
+        """Record an assertion's use until just after it expires; False when it was used before (a replay)."""
+        if assertion_key in self.used_assertions:
+            return False
+        self.used_assertions.put(assertion_key, True, int(exp) + 60 if isinstance(exp, int | float) else self.now() + 3600)
         return True
 
     def is_revoked(self, jti: object) -> bool:

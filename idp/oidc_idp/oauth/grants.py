@@ -7,6 +7,7 @@ connect it to our config and in-memory store.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import TYPE_CHECKING, Any
 
@@ -140,7 +141,12 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     server: GrantServer
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshToken | None:
-        return self.server.store.refresh_tokens.get(refresh_token)
+        store = self.server.store
+        found = store.refresh_tokens.get(refresh_token)
+        if found is None and store.revoke_replayed_refresh_token(refresh_token):
+            # RFC 9700 section 4.14.2: a rotated token used again means one of two parties is an attacker.
+            raise InvalidGrantError("this refresh token was already used; every token of its grant is now revoked")
+        return found
 
     def authenticate_user(self, refresh_token: RefreshToken) -> Grantee:
         return refresh_token.grantee
@@ -152,7 +158,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
 
     def revoke_old_credential(self, refresh_token: RefreshToken) -> None:
         if self.request.client.config.rotate_refresh_tokens:
-            self.server.store.refresh_tokens.pop(refresh_token.token)
+            self.server.store.rotated(refresh_token)
 
 
 class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]
@@ -169,12 +175,7 @@ class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]
         return [cfg.issuer, cfg.endpoint_url("token"), cfg.endpoint_url("introspect"), cfg.endpoint_url("revoke")]
 
     def validate_jti(self, claims: dict[str, Any], jti: str) -> bool:
-        key = f"{claims['sub']}:{jti}"
-        if key in self.server.store.used_assertions:
-            return False
-        exp = claims.get("exp")
-        self.server.store.used_assertions.put(key, True, int(exp) + 60 if isinstance(exp, int | float) else self.server.store.now() + 3600)
-        return True
+        return self.server.store.first_use(f"client:{claims['sub']}:{jti}", claims.get("exp"))
 
     def resolve_client_public_key(self, client: Client) -> KeySet:
         if client.config.jwks is None and client.config.public_key_pem is None:
@@ -202,6 +203,17 @@ class JwtBearerGrant(ScopeOfClient, JWTBearerGrant):  # type: ignore[misc]
 
     def get_audiences(self) -> list[str]:
         return [self.server.config.issuer, self.server.config.endpoint_url("token")]
+
+    def process_assertion_claims(self, assertion: str) -> dict[str, Any]:
+        claims: dict[str, Any] = super().process_assertion_claims(assertion)
+        # RFC 7523 section 3 item 7: one use per jti; without a jti, one use per signed content (the
+        # signature is left out: an ECDSA signature can be made again, or altered, into other valid bytes).
+        jti = claims.get("jti")
+        signed_content = hashlib.sha256(assertion.rsplit(".", 1)[0].encode()).hexdigest()
+        key = f"grant:{claims['iss']}:{jti}" if isinstance(jti, str) else f"grant-assertion:{signed_content}"
+        if not self.server.store.first_use(key, claims.get("exp")):
+            raise InvalidGrantError("this assertion was already used (RFC 7523 section 3: no replay)")
+        return claims
 
     def authenticate_user(self, subject: str) -> Grantee:
         return Grantee(known_or_adhoc(self.server, subject), self.server.store.now())
