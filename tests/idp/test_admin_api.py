@@ -113,7 +113,7 @@ async def test_a_request_from_a_non_loopback_address_is_refused(tmp_path: Path) 
     async with httpx.AsyncClient(transport=remote, base_url="http://idp") as client:
         refused = await client.post("/_admin/token", json={"sub": "x"})
     local = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
-    async with httpx.AsyncClient(transport=local, base_url="http://idp") as client:
+    async with httpx.AsyncClient(transport=local, base_url="http://127.0.0.1:9") as client:
         allowed = await client.post("/_admin/token", json={"sub": "x"})
     assert refused.status_code == 403 and refused.json()["error"] == "access_denied"
     assert allowed.status_code == 200
@@ -127,6 +127,52 @@ async def test_a_request_from_a_non_loopback_address_is_refused(tmp_path: Path) 
 def test_admin_is_refused_where_it_would_be_unsafe_or_inconsistent(args: list[str], message: str) -> None:
     result = subprocess.run(
         [cli("oidc-idp"), "serve", "--port", "0", "--admin", *args], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 2 and message in result.stderr
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("localhost:8000", 200),
+        ("127.0.0.1", 200),
+        ("[::1]:8000", 200),
+        ("rebind.attacker.example:8000", 403),
+        ("localhost.attacker.example", 403),
+        ("127.0.0.1.nip.io:8000", 403),
+        ("localhost:notaport", 403),
+        ("", 403),
+    ],
+    ids=["localhost_port", "ipv4", "ipv6_port", "rebound_name", "lookalike_suffix", "ip_lookalike_name", "bad_port", "empty"],
+)
+async def test_the_control_api_answers_only_requests_addressed_to_a_loopback_name(tmp_path: Path, host: str, status: int) -> None:
+    # DNS rebinding: the browser connects from loopback to loopback, but still sends the attacker's name.
+    app = create_app(build_config({"issuer": "http://127.0.0.1:9", "keys_dir": tmp_path, "admin_enabled": True}))
+    local = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+    async with httpx.AsyncClient(transport=local, base_url="http://127.0.0.1:9") as client:
+        response = await client.post("/_admin/token", json={"sub": "x"}, headers={"Host": host})
+    assert response.status_code == status
+    if status == 403:
+        assert response.json()["error"] == "access_denied" and "access_token" not in response.text
+
+
+def test_a_rebound_host_name_cannot_mint_on_the_real_server(admin: dict[str, Any]) -> None:
+    port = admin["admin_url"].rsplit(":", 1)[1].split("/")[0]
+    response = httpx.post(admin["admin_url"] + "/token", json={"sub": "x"}, headers={"Host": f"rebind.attacker.example:{port}"}, timeout=5)
+    assert response.status_code == 403 and response.json()["error"] == "access_denied"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--host", "0.0.0.0"], "loopback"), (["--workers", "2"], "--workers 1")],  # noqa: S104 - refused on purpose
+    ids=["non_loopback_host", "several_workers"],
+)
+def test_admin_enabled_in_the_config_file_meets_the_same_guard_as_the_flag(tmp_path: Path, args: list[str], message: str) -> None:
+    config = tmp_path / "idp.toml"
+    config.write_text("admin_enabled = true\n")
+    result = subprocess.run(
+        [cli("oidc-idp"), "serve", "--port", "0", "--config", str(config), *args], capture_output=True, text=True, timeout=30, check=False
     )
     assert result.returncode == 2 and message in result.stderr
 

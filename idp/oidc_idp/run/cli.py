@@ -91,6 +91,10 @@ def _serve(args: argparse.Namespace) -> int:
     values: dict[str, Any] = read_toml(args.config) if args.config else {}
     if args.workers < 1:
         raise ConfigError("--workers must be at least 1")
+    if args.admin or values.get("admin_enabled") is True:
+        # The same guard whether the config file or the flag asks for the control API.
+        check_admin_allowed(args.host, args.workers)
+        values["admin_enabled"] = True
     temporary = None
     keys_dir = args.keys_dir or (Path(values["keys_dir"]) if "keys_dir" in values else None)
     if keys_dir is None:
@@ -100,9 +104,6 @@ def _serve(args: argparse.Namespace) -> int:
         values["clock_fixed"] = args.clock
     if args.clock_offset is not None:
         values["clock_offset_seconds"] = args.clock_offset
-    if args.admin:
-        check_admin_allowed(args.host, args.workers)
-        values["admin_enabled"] = True
     early = clock_from_values(values)
     try:
         listener = bind(args.host, args.port, tls_dir=keys_dir / "tls" if args.tls else None, clock=early)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -84,9 +85,25 @@ def is_loopback(host: str | None) -> bool:
         return host == "localhost"
 
 
+def host_name(host_header: str | None) -> str | None:
+    """The name in a Host header (brackets and port taken off), or None when it is not one."""
+    if not host_header:
+        return None
+    try:
+        parts = urlsplit("//" + host_header)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        return None
+    return parts.hostname
+
+
 async def require_loopback(request: Request) -> None:
     if not is_loopback(request.client.host if request.client else None):
         raise OAuthError("access_denied", "the control API answers loopback clients only", status_code=403)
+    # DNS rebinding: a page from attacker.example whose name now resolves to 127.0.0.1 reaches us from
+    # the user's own browser, so the peer is loopback; only the Host header still tells (allowed-hosts).
+    if not is_loopback(host_name(request.headers.get("host"))):
+        raise OAuthError("access_denied", "the control API answers requests for localhost, 127.0.0.1 or [::1] only", status_code=403)
 
 
 def admin_router(services: dict[str | None, IdpService]) -> APIRouter:
