@@ -30,6 +30,7 @@ from oidc_idp.core.tokens import ACCESS_TOKEN_TYP
 from oidc_idp.errors import IdpError
 from oidc_idp.keys.keygen import Algorithm
 from oidc_idp.keys.tls import TlsFiles, ensure_tls
+from oidc_idp.run.protocol import HeadCappedHttpTools
 from oidc_idp.web.app import create_app
 
 WORKER_CONFIG_ENV = "OIDC_IDP_WORKER_CONFIG"
@@ -107,6 +108,7 @@ def _uvicorn_config(app: FastAPI | str, listener: Listener, *, workers: int = 1,
         access_log=False,
         lifespan="off",
         server_header=False,
+        http=HeadCappedHttpTools,
         ssl_certfile=str(tls.cert_file) if tls else None,
         ssl_keyfile=str(tls.key_file) if tls else None,
     )
