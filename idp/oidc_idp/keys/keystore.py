@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from oidc_idp.errors import KeyStoreError
+from oidc_idp.keys.files import PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, check_not_shared, private_directory, read_key_file, write_new
 from oidc_idp.keys.keygen import ALGORITHMS, Algorithm, PrivateKey, generate_private_key, make_kid, published_jwk, self_signed_certificate
 
 Status = Literal["active", "published", "retired"]
@@ -120,6 +121,7 @@ class KeyStore:
         signature = (st.st_ino, st.st_mtime_ns, st.st_size)
         if self._cache is not None and self._cache[0] == signature:
             return self._cache[1]
+        check_not_shared(self.directory, "keys directory")
         keyset = KeySet(tuple(self._load_key(r) for r in self.records()))
         self._cache = (signature, keyset)
         return keyset
@@ -128,8 +130,8 @@ class KeyStore:
         key_path = self.directory / f"{record.kid}.key.pem"
         cert_path = self.directory / f"{record.kid}.cert.pem"
         try:
-            private_key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-            certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
+            private_key = serialization.load_pem_private_key(read_key_file(key_path), password=None)
+            certificate = x509.load_pem_x509_certificate(read_key_file(cert_path))
         except (OSError, ValueError, TypeError) as exc:
             raise KeyStoreError(f"cannot load key {record.kid} from {self.directory}: {exc}", code="keystore_corrupt") from None
         return SigningKey(record, private_key, certificate, published_jwk(record.kid, record.alg, certificate))  # type: ignore[arg-type]
@@ -137,9 +139,10 @@ class KeyStore:
     # -- writing -----------------------------------------------------------
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        private_directory(self.directory)
         try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            handle = open(self.directory / ".lock", "a+")  # noqa: SIM115 - held for the with-block
+            fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, PRIVATE_FILE_MODE)
+            handle = os.fdopen(fd, "r+")
         except OSError as exc:
             raise KeyStoreError(f"cannot use keys directory {self.directory}: {exc.strerror}", code="keystore_unwritable") from None
         with handle:
@@ -148,7 +151,7 @@ class KeyStore:
 
     def _write_manifest(self, records: list[KeyRecord]) -> None:
         tmp = self.manifest_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps({"version": 1, "keys": [r.to_json() for r in records]}, indent=2) + "\n", "utf-8")
+        write_new(tmp, (json.dumps({"version": 1, "keys": [r.to_json() for r in records]}, indent=2) + "\n").encode(), PUBLIC_FILE_MODE)
         os.replace(tmp, self.manifest_path)
 
     def _new_key(self, alg: Algorithm, now: datetime, validity_days: int) -> KeyRecord:
@@ -158,12 +161,22 @@ class KeyStore:
             private_key, common_name=f"test IdP signing key {kid}", not_before=now - CERT_BACKDATE, validity_days=validity_days
         )
         key_pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        key_path = self.directory / f"{kid}.key.pem"
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key_pem)
-        (self.directory / f"{kid}.cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        write_new(self.directory / f"{kid}.key.pem", key_pem, PRIVATE_FILE_MODE)
+        write_new(self.directory / f"{kid}.cert.pem", cert.public_bytes(serialization.Encoding.PEM), PUBLIC_FILE_MODE)
         return KeyRecord(kid, alg, now.astimezone(UTC).replace(microsecond=0), "active")
+
+    def seed(self, source: Path) -> None:
+        """Copy pre-generated keys (a keys directory such as ``fixtures/keys``) here, unless keys are here already."""
+        with self._locked():
+            if self.manifest_path.exists():
+                return
+            for item in sorted(source.iterdir()):
+                if item.name.endswith(".key.pem"):
+                    write_new(self.directory / item.name, read_key_file(item), PRIVATE_FILE_MODE)
+                elif item.name.endswith(".cert.pem"):
+                    write_new(self.directory / item.name, read_key_file(item), PUBLIC_FILE_MODE)
+            # The manifest last: a reader never sees a kid whose files are not there yet.
+            write_new(self.manifest_path, (source / MANIFEST).read_bytes(), PUBLIC_FILE_MODE)
 
     def ensure(self, algs: tuple[Algorithm, ...], *, now: datetime, validity_days: int) -> KeySet:
         """Make sure each algorithm has an active key, generating only what is missing."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from oidc_idp.keys.certificates import issue_certificate, key_usage, subject_name
+from oidc_idp.keys.files import PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, private_directory, read_key_file, write_new
 
 CA_VALIDITY = timedelta(days=3650)
 SERVER_VALIDITY = timedelta(days=825)
@@ -45,16 +45,14 @@ def _san_names(host: str) -> list[x509.GeneralName]:
 
 def _write_private(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
+    write_new(path, pem, PRIVATE_FILE_MODE)
 
 
 def _ca(directory: Path, now: datetime) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     ca_file, ca_key_file = directory / "ca.pem", directory / "ca.key.pem"
     if ca_file.exists() and ca_key_file.exists():
-        cert = x509.load_pem_x509_certificate(ca_file.read_bytes())
-        key = serialization.load_pem_private_key(ca_key_file.read_bytes(), password=None)
+        cert = x509.load_pem_x509_certificate(read_key_file(ca_file))
+        key = serialization.load_pem_private_key(read_key_file(ca_key_file), password=None)
         if isinstance(key, ec.EllipticCurvePrivateKey) and cert.not_valid_after_utc - RENEW_BEFORE > now:
             return cert, key
     key = ec.generate_private_key(ec.SECP256R1())
@@ -71,18 +69,19 @@ def _ca(directory: Path, now: datetime) -> tuple[x509.Certificate, ec.EllipticCu
         ),
     )
     _write_private(ca_key_file, key)
-    ca_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    write_new(ca_file, cert.public_bytes(serialization.Encoding.PEM), PUBLIC_FILE_MODE)
     return cert, key
 
 
 def ensure_tls(directory: Path, host: str, now: datetime) -> TlsFiles:
     """Reuse the CA and server certificate when they still cover ``host``; otherwise make them."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_directory(directory.parent)  # the keys directory that holds this one
+    private_directory(directory)
     ca_cert, ca_key = _ca(directory, now)
     files = TlsFiles(directory / "ca.pem", directory / "server.pem", directory / "server.key.pem")
     wanted = _san_names(host)
     if files.cert_file.exists() and files.key_file.exists():
-        cert = x509.load_pem_x509_certificate(files.cert_file.read_bytes())
+        cert = x509.load_pem_x509_certificate(read_key_file(files.cert_file))
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         if cert.issuer == ca_cert.subject and all(n in san for n in wanted) and cert.not_valid_after_utc - RENEW_BEFORE > now:
             return files
@@ -102,5 +101,5 @@ def ensure_tls(directory: Path, host: str, now: datetime) -> TlsFiles:
         ),
     )
     _write_private(files.key_file, key)
-    files.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    write_new(files.cert_file, cert.public_bytes(serialization.Encoding.PEM), PUBLIC_FILE_MODE)
     return files

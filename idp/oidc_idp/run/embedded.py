@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +10,7 @@ from typing import Any
 
 from oidc_idp.config import build_config, default_issuer
 from oidc_idp.core.clock import Clock, clock_from_values
+from oidc_idp.keys.keystore import KeyStore
 from oidc_idp.run.server import RunningIdp, bind, running_in_thread
 from oidc_idp.web.admin import check_admin_allowed
 
@@ -38,8 +38,8 @@ def running(
         check_admin_allowed(host)
     with tempfile.TemporaryDirectory(prefix="oidc-idp-") as tmp:
         directory = Path(keys_dir) if keys_dir is not None else Path(tmp) / "keys"
-        if seed_keys is not None and not (directory / "keys.json").exists():
-            shutil.copytree(seed_keys, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("README*", "tls"))
+        if seed_keys is not None:
+            KeyStore(directory).seed(Path(seed_keys))
         listener = bind(host, port, tls_dir=directory / "tls" if tls else None, clock=clock or clock_from_values(config))
         try:
             cfg = build_config({"issuer": issuer or default_issuer(config, listener.base_url), "keys_dir": directory, **config})
