@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bundlekit import EXTERNAL_ID, idp_context
+from build import EXTERNAL_ID
+from bundling import idp_context
 from oidc_idp import RunningIdp, running
 from oidc_validator.bundle import BundleOptions, build_contents, write_zip
 from oidc_validator.options import FetchOptions
