@@ -21,6 +21,24 @@ def cli(name: str) -> str:
     return str(BIN / name)
 
 
+def ready_line(proc: subprocess.Popen[str], timeout_seconds: float) -> str:
+    """The first line ``proc`` prints on stdout, or "" when it exits or the deadline passes first.
+
+    Also the bench's wait (tests/bench/run_bench.py), so stdlib only.
+    """
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or proc.poll() is not None:
+                return ""
+            # A readable pipe that gives "" is at EOF: the process is exiting, which the next poll() sees.
+            if selector.select(timeout=remaining) and (line := proc.stdout.readline()):
+                return line
+
+
 @contextmanager
 def serving(*args: str, timeout_seconds: float = 30.0) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
     """Run ``oidc-idp serve --port 0 ARGS``; yield the process and its parsed ready event."""
@@ -32,19 +50,11 @@ def serving(*args: str, timeout_seconds: float = 30.0) -> Iterator[tuple[subproc
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        assert proc.stdout is not None
-        selector = selectors.DefaultSelector()
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + timeout_seconds
-        line = ""
-        while not line:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or proc.poll() is not None:
-                raise AssertionError(
-                    f"oidc-idp did not become ready: {proc.stderr.read() if proc.stderr and proc.poll() is not None else 'timeout'}"
-                )
-            if selector.select(timeout=remaining):
-                line = proc.stdout.readline()
+        line = ready_line(proc, timeout_seconds)
+        if not line:
+            raise AssertionError(
+                f"oidc-idp did not become ready: {proc.stderr.read() if proc.stderr and proc.poll() is not None else 'timeout'}"
+            )
         yield proc, json.loads(line)
     finally:
         proc.send_signal(signal.SIGINT)
