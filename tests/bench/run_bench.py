@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 # `make bench` runs this file as a script, so the tests' helpers are not on the path by themselves.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
-from processes import BIN, ready_line
+from processes import BIN, ready_line, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 DURATION = os.environ.get("BENCH_SECONDS", "8")
@@ -113,11 +112,7 @@ def _supervised(args: list[str], errors: Any, started: float) -> Iterator[tuple[
         event = json.loads(line)
         yield proc, event, time.perf_counter() - started
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @dataclass

@@ -1,4 +1,8 @@
-"""Start ``oidc-idp serve`` as a real process and wait for its ready line, with a deadline."""
+"""Start ``oidc-idp serve`` as a real process and wait for its ready line, with a deadline.
+
+The wait (``ready_line``) and the shutdown (``stop``) also supervise the bench's servers (tests/bench/run_bench.py),
+which runs as a plain script: stdlib only here.
+"""
 
 from __future__ import annotations
 
@@ -22,10 +26,7 @@ def cli(name: str) -> str:
 
 
 def ready_line(proc: subprocess.Popen[str], timeout_seconds: float) -> str:
-    """The first line ``proc`` prints on stdout, or "" when it exits or the deadline passes first.
-
-    Also the bench's wait (tests/bench/run_bench.py), so stdlib only.
-    """
+    """The first line ``proc`` prints on stdout, or "" when it exits or the deadline passes first."""
     assert proc.stdout is not None
     with selectors.DefaultSelector() as selector:
         selector.register(proc.stdout, selectors.EVENT_READ)
@@ -37,6 +38,16 @@ def ready_line(proc: subprocess.Popen[str], timeout_seconds: float) -> str:
             # A readable pipe that gives "" is at EOF: the process is exiting, which the next poll() sees.
             if selector.select(timeout=remaining) and (line := proc.stdout.readline()):
                 return line
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    """SIGINT, as Ctrl-C would, so the server shuts down cleanly; killed if it has not within 15 seconds."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
 
 
 @contextmanager
@@ -57,9 +68,4 @@ def serving(*args: str, timeout_seconds: float = 30.0) -> Iterator[tuple[subproc
             )
         yield proc, json.loads(line)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)

@@ -41,18 +41,8 @@ def test_a_rotated_idp_defaults_to_the_jwks_url_and_can_still_send_both_certific
 
 def test_a_certificate_near_expiry_means_the_key_will_rotate_so_the_jwks_url() -> None:
     key = rsa_key(fresh=True)
-    ctx = crafted_context(
-        {
-            "keys": [
-                public_jwk(
-                    key,
-                    "k1",
-                    cert=certificate(key, not_before=T0 - timedelta(days=355), not_after=T0 + timedelta(days=10)),
-                    thumbprints=False,
-                )
-            ]
-        }
-    )
+    cert = certificate(key, not_before=T0 - timedelta(days=355), not_after=T0 + timedelta(days=10))
+    ctx = crafted_context({"keys": [public_jwk(key, "k1", cert=cert, thumbprints=False)]})
     name, reason = default_key_source(ctx)
     assert name == "jwks_url"
     assert "a certificate expires within 90 days" in reason
@@ -60,18 +50,8 @@ def test_a_certificate_near_expiry_means_the_key_will_rotate_so_the_jwks_url() -
 
 def test_an_expired_certificate_is_not_pinned_by_default() -> None:
     key = rsa_key(fresh=True)
-    ctx = crafted_context(
-        {
-            "keys": [
-                public_jwk(
-                    key,
-                    "k1",
-                    cert=certificate(key, not_before=T0 - timedelta(days=400), not_after=T0 - timedelta(days=35)),
-                    thumbprints=False,
-                )
-            ]
-        }
-    )
+    cert = certificate(key, not_before=T0 - timedelta(days=400), not_after=T0 - timedelta(days=35))
+    ctx = crafted_context({"keys": [public_jwk(key, "k1", cert=cert, thumbprints=False)]})
     assert default_key_source(ctx) == ("jwks_url", "the certificate of kid k1 is expired: send the JWKS URL")
 
 
