@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import selectors
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -27,8 +25,11 @@ import httpx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+# `make bench` runs this file as a script, so the tests' helpers are not on the path by themselves.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from processes import BIN, ready_line, stop
+
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 DURATION = os.environ.get("BENCH_SECONDS", "8")
 SOAK_SECONDS = int(os.environ.get("BENCH_SOAK_SECONDS", "60"))
 CONCURRENCY = 32
@@ -104,21 +105,14 @@ def process(args: list[str]) -> Iterator[tuple[subprocess.Popen[str], dict[str, 
 def _supervised(args: list[str], errors: Any, started: float) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any], float]]:
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True)
     try:
-        assert proc.stdout is not None
-        selector = selectors.DefaultSelector()
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        line = proc.stdout.readline() if selector.select(timeout=60) else ""
+        line = ready_line(proc, 60)
         if not line.strip():
             errors.seek(0)
             raise RuntimeError(f"{' '.join(args[:2])} did not become ready: {errors.read()[-2000:]}")
         event = json.loads(line)
         yield proc, event, time.perf_counter() - started
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from asgikit import request
-from checkkit import compact
+from build import compact
 from oidc_validator.simulate import StandInConfig
 from oidc_validator.simulate.app import create_stand_in_app
 from oidc_validator.simulate.decide import decide

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from asgikit import request
-from checkkit import compact
+from build import compact
 from oidc_idp import build_config
 from oidc_idp.web.app import IdpApp, create_app
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
 import re
@@ -13,6 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from build import b64url
+
 TIMEOUT = httpx.Timeout(5.0)
 REDIRECT_URI = "http://app.test/callback"
 APP_ORIGIN = "http://app.test"
@@ -20,7 +21,7 @@ APP_ORIGIN = "http://app.test"
 
 def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    challenge = b64url(hashlib.sha256(verifier.encode()).digest())
     return verifier, challenge
 
 

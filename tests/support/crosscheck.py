@@ -11,6 +11,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from joserfc.util import urlsafe_b64encode
 
 
 def verify(token: str, jwks: dict[str, Any], alg: str) -> jwt.Token:
@@ -38,5 +39,6 @@ def jwk_public_spki(jwk: dict[str, Any]) -> bytes:
 
 
 def x5t_s256(jwk: dict[str, Any]) -> str:
+    # joserfc's base64url, not build.b64url: the IdP computes x5t#S256 with PyJWT's, and this is the cross-check.
     der = base64.b64decode(jwk["x5c"][0])
-    return base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
+    return urlsafe_b64encode(hashlib.sha256(der).digest()).decode()

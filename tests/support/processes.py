@@ -1,4 +1,8 @@
-"""Start ``oidc-idp serve`` as a real process and wait for its ready line, with a deadline."""
+"""Start ``oidc-idp serve`` as a real process and wait for its ready line, with a deadline.
+
+The wait (``ready_line``) and the shutdown (``stop``) also supervise the bench's servers (tests/bench/run_bench.py),
+which runs as a plain script: stdlib only here.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,31 @@ def cli(name: str) -> str:
     return str(BIN / name)
 
 
+def ready_line(proc: subprocess.Popen[str], timeout_seconds: float) -> str:
+    """The first line ``proc`` prints on stdout, or "" when it exits or the deadline passes first."""
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or proc.poll() is not None:
+                return ""
+            # A readable pipe that gives "" is at EOF: the process is exiting, which the next poll() sees.
+            if selector.select(timeout=remaining) and (line := proc.stdout.readline()):
+                return line
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    """SIGINT, as Ctrl-C would, so the server shuts down cleanly; killed if it has not within 15 seconds."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
 @contextmanager
 def serving(*args: str, timeout_seconds: float = 30.0) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
     """Run ``oidc-idp serve --port 0 ARGS``; yield the process and its parsed ready event."""
@@ -32,24 +61,11 @@ def serving(*args: str, timeout_seconds: float = 30.0) -> Iterator[tuple[subproc
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        assert proc.stdout is not None
-        selector = selectors.DefaultSelector()
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + timeout_seconds
-        line = ""
-        while not line:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or proc.poll() is not None:
-                raise AssertionError(
-                    f"oidc-idp did not become ready: {proc.stderr.read() if proc.stderr and proc.poll() is not None else 'timeout'}"
-                )
-            if selector.select(timeout=remaining):
-                line = proc.stdout.readline()
+        line = ready_line(proc, timeout_seconds)
+        if not line:
+            raise AssertionError(
+                f"oidc-idp did not become ready: {proc.stderr.read() if proc.stderr and proc.poll() is not None else 'timeout'}"
+            )
         yield proc, json.loads(line)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)

@@ -1,6 +1,7 @@
-"""A misbehaving loopback web server for the fetcher's fault tests, over HTTP and HTTPS.
+"""The validator tests' fixtures: the bundle tests' test IdP on a fixed clock, and a misbehaving loopback
+web server for the fetcher's fault tests, over HTTP and HTTPS.
 
-Every route is bounded: the slow ones give up after a few seconds whether or not anyone listens.
+Every route of the misbehaving server is bounded: the slow ones give up after a few seconds whether or not anyone listens.
 """
 
 from __future__ import annotations
@@ -19,12 +20,29 @@ from pathlib import Path
 
 import pytest
 
+from build import T0
+from bundling import LIVE, idp_context
+from oidc_idp import Clock, RunningIdp, running
 from oidc_idp.keys.tls import ensure_tls
+from oidc_validator.model import Context
 
 log = logging.getLogger(__name__)
 JWKS = {"keys": []}
 TEN_MB = 10 * 1024 * 1024
 DRIP_LIMIT_SECONDS = 5.0
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningIdp]:
+    """The default test IdP with its clock fixed at T0, one per module."""
+    with running(clock=Clock(fixed=T0)) as idp:
+        yield idp
+
+
+@pytest.fixture(scope="module")
+def ctx(server: RunningIdp) -> Context:
+    """What the checks would see of ``server`` at LIVE, while its tokens are valid."""
+    return idp_context(server, now=LIVE)
 
 
 @dataclass(frozen=True)

@@ -5,25 +5,16 @@ from __future__ import annotations
 import io
 import stat
 import zipfile
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bundlekit import T0, idp_context, with_now
-from oidc_idp import Clock, running
+from build import with_now
+from bundling import LIVE
 from oidc_validator.bundle import BundleError, build_contents, write_zip, zip_bytes
 from oidc_validator.bundle.archive import zip_timestamp
 from oidc_validator.model import Context
-
-NOW = T0 + timedelta(minutes=5)
-
-
-@pytest.fixture(scope="module")
-def ctx() -> Iterator[Context]:
-    with running(clock=Clock(fixed=T0)) as server:
-        yield idp_context(server, now=NOW)
 
 
 def test_two_builds_from_the_same_inputs_and_now_are_byte_identical(ctx: Context, tmp_path: Path) -> None:
@@ -33,7 +24,7 @@ def test_two_builds_from_the_same_inputs_and_now_are_byte_identical(ctx: Context
 
 
 def test_a_different_now_gives_a_different_zip(ctx: Context) -> None:
-    later = with_now(ctx, NOW + timedelta(minutes=1))
+    later = with_now(ctx, LIVE + timedelta(minutes=1))
     assert zip_bytes(build_contents(ctx, []), ctx.now) != zip_bytes(build_contents(later, []), later.now)
 
 

@@ -5,27 +5,18 @@ from __future__ import annotations
 import argparse
 import io
 import json
-from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bundlekit import T0, certificate, crafted_context, idp_context, jwk_for, rezip, rsa_key, unzip
-from oidc_idp import Clock, running
+from build import certificate, crafted_context, public_jwk, rsa_key
+from bundling import LIVE, rezip, unzip
 from oidc_validator.arguments import add_bundle_arguments, add_verify_bundle_arguments
 from oidc_validator.bundle_cli import default_output, run_bundle, run_verify_bundle
 from oidc_validator.findings import Finding, Severity
 from oidc_validator.model import Context
 
-NOW = T0 + timedelta(minutes=5)
 ERROR = Finding("entity_id_missing", Severity.ERROR, "entity", "No Entity ID was given.", "Give --entity-id.")
-
-
-@pytest.fixture(scope="module")
-def ctx() -> Iterator[Context]:
-    with running(clock=Clock(fixed=T0)) as server:
-        yield idp_context(server, now=NOW)
 
 
 def _args(*argv: str) -> argparse.Namespace:
@@ -79,8 +70,8 @@ def test_allow_errors_writes_a_bundle_whose_request_opens_with_the_remaining_err
 
 
 def test_a_bundle_that_cannot_be_built_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    keys = [rsa_key() for _ in range(6)]
-    ctx = crafted_context({"keys": [jwk_for(k, f"k{i}", certificate(k)) for i, k in enumerate(keys)]})
+    keys = [rsa_key(fresh=True) for _ in range(6)]
+    ctx = crafted_context({"keys": [public_jwk(k, f"k{i}", cert=certificate(k), thumbprints=False) for i, k in enumerate(keys)]})
     code, out, err = _run(ctx, [], "-o", str(tmp_path / "b.zip"), "--key-source", "certificates")
     assert code == 2 and out == ""
     assert err.startswith("oidc-validator bundle: 6 certificates could be sent") and err.count("\n") == 1
@@ -103,18 +94,18 @@ def test_verify_bundle_exits_0_for_a_good_bundle_1_for_a_tampered_one_and_2_for_
     add_verify_bundle_arguments(parser)
     args = parser.parse_args([str(target), "--format", "json"])
     out = io.StringIO()
-    assert run_verify_bundle(args.bundle, now=NOW, fmt=args.format, out=out) == 0
+    assert run_verify_bundle(args.bundle, now=LIVE, fmt=args.format, out=out) == 0
     assert json.loads(out.getvalue())["ok"] is True
 
     files = unzip(target)
     files["onboarding.json"] = files["onboarding.json"].replace(b"Test IdP", b"Other IdP")
     tampered = rezip(files, tmp_path / "tampered.zip")
     out = io.StringIO()
-    assert run_verify_bundle(tampered, now=NOW, out=out) == 1
+    assert run_verify_bundle(tampered, now=LIVE, out=out) == 1
     text = out.getvalue()
     assert "ERROR   bundle_file_tampered: onboarding.json does not match its SHA-256" in text
     assert text.rstrip().endswith("tampered.zip: NOT verified")
 
     err = io.StringIO()
-    assert run_verify_bundle(tmp_path / "absent.zip", now=NOW, out=io.StringIO(), err=err) == 2
+    assert run_verify_bundle(tmp_path / "absent.zip", now=LIVE, out=io.StringIO(), err=err) == 2
     assert "no such bundle file" in err.getvalue()

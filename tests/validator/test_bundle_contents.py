@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,21 +12,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
-from bundlekit import (
-    AUDIENCE,
-    EXTERNAL_ID,
-    T0,
-    certificate,
-    crafted_claims,
-    crafted_context,
-    idp_context,
-    jwk_for,
-    jwks_of,
-    rsa_key,
-    sign,
-    unzip,
-)
-from oidc_idp import Clock, RunningIdp, running
+from build import AUDIENCE, EXTERNAL_ID, certificate, crafted_claims, crafted_context, jwks_of, public_jwk, rsa_key, sign
+from bundling import LIVE, idp_context, unzip
+from oidc_idp import RunningIdp
 from oidc_validator import __version__
 from oidc_validator.bundle import BundleError, BundleOptions, KeySourceName, build_contents, zip_bytes
 from oidc_validator.bundle.schema import onboarding_schema
@@ -36,26 +23,13 @@ from oidc_validator.findings import Finding, Severity
 from oidc_validator.model import Context
 from oidc_validator.report import onboarding_values, render_text, report_schema
 
-NOW = T0 + timedelta(minutes=5)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RunningIdp]:
-    with running(clock=Clock(fixed=T0)) as idp:
-        yield idp
-
-
-@pytest.fixture(scope="module")
-def ctx(server: RunningIdp) -> Context:
-    return idp_context(server, now=NOW)
-
 
 def _doc(files: dict[str, bytes]) -> Any:
     return json.loads(files["onboarding.json"])
 
 
 def test_one_stable_key_is_sent_as_its_certificate_paired_with_its_kid(ctx: Context) -> None:
-    files = unzip(zip_bytes(build_contents(ctx, []), NOW))
+    files = unzip(zip_bytes(build_contents(ctx, []), LIVE))
     jwk = jwks_of(ctx)["keys"][0]
     kid = jwk["kid"]
     assert sorted(files) == sorted(
@@ -162,7 +136,7 @@ def test_request_md_states_every_prerequisite_with_its_value(server: RunningIdp,
 
 
 def test_a_custom_mapping_claim_is_named_with_its_fallback(server: RunningIdp) -> None:
-    ctx = idp_context(server, now=NOW, external_id_claim="preferred_username")
+    ctx = idp_context(server, now=LIVE, external_id_claim="preferred_username")
     files = build_contents(ctx, [])
     doc = _doc(files)
     assert (doc["mapping_claim"], doc["custom_claim"]) == ("preferred_username", "preferred_username")
@@ -171,7 +145,7 @@ def test_a_custom_mapping_claim_is_named_with_its_fallback(server: RunningIdp) -
 
 
 def test_issuer_and_audience_are_read_from_the_sample_token_when_not_given(server: RunningIdp) -> None:
-    ctx = idp_context(server, now=NOW, issuer=None, audiences=())
+    ctx = idp_context(server, now=LIVE, issuer=None, audiences=())
     doc = _doc(build_contents(ctx, []))
     assert doc["issuer"] == server.issuer
     assert doc["audiences"] == [AUDIENCE]
@@ -203,10 +177,12 @@ def test_sha256sums_covers_every_other_file_sorted(ctx: Context) -> None:
 
 
 def test_claims_holding_backticks_or_pipes_cannot_break_out_of_request_md(server: RunningIdp) -> None:
-    ctx = idp_context(server, now=NOW, idp_name="a | b", external_id="x`y")
-    key = rsa_key()
-    token = sign(key, "k1", {**crafted_claims(exp=NOW + timedelta(hours=1)), "note": "```\n# injected"})
-    crafted = crafted_context({"keys": [jwk_for(key, "k1", certificate(key))]}, tokens=(token,), idp_name="a | b")
+    ctx = idp_context(server, now=LIVE, idp_name="a | b", external_id="x`y")
+    key = rsa_key(fresh=True)
+    token = sign({**crafted_claims(exp=LIVE + timedelta(hours=1)), "note": "```\n# injected"}, key, kid="k1", typ="JWT")
+    crafted = crafted_context(
+        {"keys": [public_jwk(key, "k1", cert=certificate(key), thumbprints=False)]}, tokens=(token,), idp_name="a | b"
+    )
     request = build_contents(crafted, [])["REQUEST.md"].decode()
     assert "| IdP name | `a \\| b` |" in request
     assert "\n````json\n" in request  # a fence longer than the claim's backtick run

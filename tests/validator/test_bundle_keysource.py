@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bundlekit import T0, cert_file, certificate, crafted_context, ec_key, idp_context, jwk_for, jwks_of, rsa_key
+from build import T0, cert_file, certificate, crafted_context, ec_key, jwks_of, public_jwk, rsa_key
+from bundling import idp_context
 from oidc_idp import Clock, running
 from oidc_idp.keys.keystore import KeyStore
 from oidc_validator.bundle import BundleError, BundleOptions, build_contents
@@ -21,8 +22,8 @@ def _doc(files: dict[str, bytes]) -> Any:
 
 
 def _keys(count: int) -> tuple[list[Any], dict[str, Any]]:
-    keys = [rsa_key() if i % 2 else ec_key() for i in range(count)]
-    return keys, {"keys": [jwk_for(k, f"key-{i}", certificate(k, name=f"key {i}")) for i, k in enumerate(keys)]}
+    keys = [rsa_key(fresh=True) if i % 2 else ec_key(fresh=True) for i in range(count)]
+    return keys, {"keys": [public_jwk(k, f"key-{i}", cert=certificate(k, cn=f"key {i}"), thumbprints=False) for i, k in enumerate(keys)]}
 
 
 def test_a_rotated_idp_defaults_to_the_jwks_url_and_can_still_send_both_certificates(tmp_path: Path) -> None:
@@ -39,28 +40,30 @@ def test_a_rotated_idp_defaults_to_the_jwks_url_and_can_still_send_both_certific
 
 
 def test_a_certificate_near_expiry_means_the_key_will_rotate_so_the_jwks_url() -> None:
-    key = rsa_key()
-    ctx = crafted_context({"keys": [jwk_for(key, "k1", certificate(key, not_before=T0 - timedelta(days=355), days=365))]})
+    key = rsa_key(fresh=True)
+    cert = certificate(key, not_before=T0 - timedelta(days=355), not_after=T0 + timedelta(days=10))
+    ctx = crafted_context({"keys": [public_jwk(key, "k1", cert=cert, thumbprints=False)]})
     name, reason = default_key_source(ctx)
     assert name == "jwks_url"
     assert "a certificate expires within 90 days" in reason
 
 
 def test_an_expired_certificate_is_not_pinned_by_default() -> None:
-    key = rsa_key()
-    ctx = crafted_context({"keys": [jwk_for(key, "k1", certificate(key, not_before=T0 - timedelta(days=400), days=365))]})
+    key = rsa_key(fresh=True)
+    cert = certificate(key, not_before=T0 - timedelta(days=400), not_after=T0 - timedelta(days=35))
+    ctx = crafted_context({"keys": [public_jwk(key, "k1", cert=cert, thumbprints=False)]})
     assert default_key_source(ctx) == ("jwks_url", "the certificate of kid k1 is expired: send the JWKS URL")
 
 
 def test_one_stable_key_with_a_valid_certificate_defaults_to_certificates() -> None:
-    key = rsa_key()
-    ctx = crafted_context({"keys": [jwk_for(key, "k1", certificate(key))]})
+    key = rsa_key(fresh=True)
+    ctx = crafted_context({"keys": [public_jwk(key, "k1", cert=certificate(key), thumbprints=False)]})
     assert default_key_source(ctx)[0] == "certificates"
 
 
 def test_a_jwks_without_x5c_defaults_to_the_url_and_refuses_certificate_mode() -> None:
-    key = rsa_key()
-    ctx = crafted_context({"keys": [jwk_for(key, "okta-style")]})
+    key = rsa_key(fresh=True)
+    ctx = crafted_context({"keys": [public_jwk(key, "okta-style")]})
     assert default_key_source(ctx) == ("jwks_url", "the JWKS publishes no certificate (x5c), so only the JWKS URL can be sent")
     with pytest.raises(BundleError) as caught:
         build_contents(ctx, [], BundleOptions(key_source="certificates"))
@@ -120,9 +123,9 @@ def test_use_kid_cannot_be_combined_with_the_jwks_url() -> None:
 
 
 def test_cert_files_are_paired_with_their_kid_by_public_key_or_by_cert_kid() -> None:
-    first, second = rsa_key(), ec_key()
-    jwks = {"keys": [jwk_for(first, "first"), jwk_for(second, "second")]}
-    files = (cert_file("/tmp/a.pem", certificate(first)), cert_file("/tmp/b.cer", certificate(second), kid="second"))
+    first, second = rsa_key(fresh=True), ec_key(fresh=True)
+    jwks = {"keys": [public_jwk(first, "first"), public_jwk(second, "second")]}
+    files = (cert_file(certificate(first), "/tmp/a.pem"), cert_file(certificate(second), "/tmp/b.cer", kid="second"))
     doc = _doc(build_contents(crafted_context(jwks, certificates=files), [], BundleOptions(key_source="certificates")))
     assert [(c["kid"], c["origin"], c["key_type"], c["alg"]) for c in doc["certificates"]] == [
         ("first", "cert_file", "RSA", "RS256"),
@@ -132,9 +135,9 @@ def test_cert_files_are_paired_with_their_kid_by_public_key_or_by_cert_kid() -> 
 
 
 def test_a_cert_file_matching_no_jwks_key_and_without_cert_kid_is_an_error() -> None:
-    stranger = rsa_key()
+    stranger = rsa_key(fresh=True)
     ctx = crafted_context(
-        {"keys": [jwk_for(rsa_key(), "k1")]}, certificates=(cert_file("/tmp/s.pem", certificate(stranger, name="stranger")),)
+        {"keys": [public_jwk(rsa_key(fresh=True), "k1")]}, certificates=(cert_file(certificate(stranger, cn="stranger"), "/tmp/s.pem"),)
     )
     with pytest.raises(BundleError) as caught:
         build_contents(ctx, [], BundleOptions(key_source="certificates"))
@@ -143,8 +146,8 @@ def test_a_cert_file_matching_no_jwks_key_and_without_cert_kid_is_an_error() -> 
 
 
 def test_cert_files_without_any_jwks_url_default_to_certificates() -> None:
-    key = rsa_key()
-    ctx = crafted_context(None, jwks_url=None, certificates=(cert_file("/tmp/a.pem", certificate(key), kid="k1"),))
+    key = rsa_key(fresh=True)
+    ctx = crafted_context(None, jwks_url=None, certificates=(cert_file(certificate(key), "/tmp/a.pem", kid="k1"),))
     source = choose_key_source(ctx, None)
     assert source.name == "certificates" and source.jwks_url is None
     assert [b.candidate.kid for b in source.certificates] == ["k1"]
@@ -158,17 +161,17 @@ def test_no_key_material_at_all_is_an_error_naming_the_flags() -> None:
 
 
 def test_jwks_url_mode_without_a_url_is_an_error() -> None:
-    key = rsa_key()
-    ctx = crafted_context(None, jwks_url=None, certificates=(cert_file("/tmp/a.pem", certificate(key), kid="k1"),))
+    key = rsa_key(fresh=True)
+    ctx = crafted_context(None, jwks_url=None, certificates=(cert_file(certificate(key), "/tmp/a.pem", kid="k1"),))
     with pytest.raises(BundleError) as caught:
         build_contents(ctx, [], BundleOptions(key_source="jwks_url"))
     assert caught.value.code == "no_jwks_url"
 
 
 def test_awkward_kids_get_safe_distinct_file_names() -> None:
-    keys = [rsa_key() for _ in range(3)]
+    keys = [rsa_key(fresh=True) for _ in range(3)]
     kids = ["../etc/passwd", "a/b", "a:b"]
-    jwks = {"keys": [jwk_for(k, kid, certificate(k)) for k, kid in zip(keys, kids, strict=True)]}
+    jwks = {"keys": [public_jwk(k, kid, cert=certificate(k), thumbprints=False) for k, kid in zip(keys, kids, strict=True)]}
     doc = _doc(build_contents(crafted_context(jwks), [], BundleOptions(key_source="certificates")))
     files = [(c["kid"], c["file"]) for c in doc["certificates"]]
     assert files == [("../etc/passwd", "certs/_etc_passwd.pem"), ("a/b", "certs/a_b.pem"), ("a:b", "certs/a_b-2.pem")]

@@ -6,12 +6,12 @@ import argparse
 import io
 import json
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bundlekit import AUDIENCE, EXTERNAL_ID, T0, idp_context, unzip
+from build import AUDIENCE, EXTERNAL_ID, T0
+from bundling import LIVE, idp_context, unzip
 from oidc_idp import Clock, RunningIdp, running
 from oidc_validator.arguments import add_bundle_arguments, add_input_arguments
 from oidc_validator.bundle import verify_bundle
@@ -23,11 +23,9 @@ from oidc_validator.inputs import Environment, resolve
 from oidc_validator.observe import context
 from oidc_validator.obtain import secret_forms
 
-NOW = T0 + timedelta(minutes=5)
-
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[RunningIdp]:
+def tls_server() -> Iterator[RunningIdp]:
     with running(clock=Clock(fixed=T0), tls=True) as idp:
         yield idp
 
@@ -39,14 +37,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def test_a_clean_idp_checked_by_the_real_pipeline_bundles_verifies_and_leaks_nothing(server: RunningIdp, tmp_path: Path) -> None:
+def test_a_clean_idp_checked_by_the_real_pipeline_bundles_verifies_and_leaks_nothing(tls_server: RunningIdp, tmp_path: Path) -> None:
     target = tmp_path / "bundle.zip"
     args = _parser().parse_args(
         [
-            *("--idp-name", "Test IdP", "--issuer", server.issuer, "--entity-id", "urn:example:test-idp"),
+            *("--idp-name", "Test IdP", "--issuer", tls_server.issuer, "--entity-id", "urn:example:test-idp"),
             *("--audience", AUDIENCE, "--audience", "demo-client", "--external-id", EXTERNAL_ID),
             *("--client-id", "demo-client", "--client-secret-env", "SECRET", "--username", "demo", "--password-env", "PASSWORD"),
-            *("--ca-file", str(server.ca_file), "--now", NOW.isoformat(), "-o", str(target)),
+            *("--ca-file", str(tls_server.ca_file), "--now", LIVE.isoformat(), "-o", str(target)),
         ]
     )
     config = resolve(args, Environment(environ={"SECRET": "demo-secret", "PASSWORD": "demo-password"}))
@@ -67,13 +65,13 @@ def test_a_clean_idp_checked_by_the_real_pipeline_bundles_verifies_and_leaks_not
         for needle in (b"demo-secret", b"demo-password", b"PRIVATE KEY", *(s.encode() for s in signatures)):
             assert needle not in data, f"{needle[:12]!r} in {name}"
 
-    verdict = verify_bundle(target, now=NOW)
+    verdict = verify_bundle(target, now=LIVE)
     assert [f.code for f in verdict if f.severity != Severity.INFO] == []
 
 
-def test_errors_from_the_checks_block_the_bundle_unless_allowed_and_then_open_the_request(server: RunningIdp, tmp_path: Path) -> None:
+def test_errors_from_the_checks_block_the_bundle_unless_allowed_and_then_open_the_request(tls_server: RunningIdp, tmp_path: Path) -> None:
     # An audience the tokens do not carry: the access token's aud mismatch is an error.
-    ctx = idp_context(server, now=NOW, entity_id="urn:example:test-idp", audiences=("https://wrong.example/api",))
+    ctx = idp_context(tls_server, now=LIVE, entity_id="urn:example:test-idp", audiences=("https://wrong.example/api",))
     findings = run_checks(ctx)
     errors = [f.code for f in findings if f.severity == Severity.ERROR]
     assert errors == ["token_aud_mismatch"]
@@ -87,4 +85,4 @@ def test_errors_from_the_checks_block_the_bundle_unless_allowed_and_then_open_th
     request = unzip(target)["REQUEST.md"].decode()
     assert request.startswith("> **Validation errors remain (1).**")
     assert "> - `token_aud_mismatch`:" in request
-    assert [f.code for f in verify_bundle(target, now=NOW) if f.severity != Severity.INFO] == ["bundle_errors_remain"]
+    assert [f.code for f in verify_bundle(target, now=LIVE) if f.severity != Severity.INFO] == ["bundle_errors_remain"]

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from bundlekit import (
-    T0,
-    certificate,
-    crafted_claims,
-    crafted_context,
-    ec_key,
-    idp_context,
-    jwk_for,
-    rsa_key,
-    sign,
-    unzip,
-)
-from oidc_idp import Clock, RunningIdp, running
+from build import T0, certificate, crafted_claims, crafted_context, ec_key, public_jwk, rsa_key, sign
+from bundling import LIVE, idp_context, unzip
+from oidc_idp import RunningIdp
 from oidc_validator.bundle import BundleError, BundleOptions, KeySourceName, build_contents, zip_bytes
 from oidc_validator.bundle.guard import secret_problems
 from oidc_validator.bundle.sample import signature_segment
@@ -30,15 +19,8 @@ from oidc_validator.certs import read_certificate_material
 from oidc_validator.findings import Finding, Severity
 from oidc_validator.model import CertificateFile, Context
 
-LIVE = T0 + timedelta(minutes=5)
 AFTER_EXPIRY = T0 + timedelta(hours=2)  # the IdP's tokens live one hour
 MARKERS = (b"PRIVATE KEY", b"demo-secret", b"demo-password")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RunningIdp]:
-    with running(clock=Clock(fixed=T0)) as idp:
-        yield idp
 
 
 def _assert_clean(files: dict[str, bytes], ctx: Context, *, allowed: dict[str, str] | None = None) -> None:
@@ -69,11 +51,11 @@ def test_the_zip_itself_holds_no_secret_even_compressed_away(server: RunningIdp)
 
 
 def test_jwks_json_keeps_public_members_only_even_when_the_idp_published_private_ones() -> None:
-    rsa, ec = rsa_key(), ec_key()
+    rsa, ec = rsa_key(fresh=True), ec_key(fresh=True)
     jwks = {
         "keys": [
-            jwk_for(rsa, "rsa-1", certificate(rsa), private=True),
-            jwk_for(ec, "ec-1", private=True),
+            public_jwk(rsa, "rsa-1", cert=certificate(rsa), thumbprints=False, private=True),
+            public_jwk(ec, "ec-1", private=True),
             {"kty": "oct", "kid": "hmac-1", "k": "c2VjcmV0LXNoYXJlZC1rZXktYnl0ZXM"},
         ]
     }
@@ -108,19 +90,25 @@ def test_an_expired_token_is_included_whole_with_include_token_and_only_that_one
 
 
 def test_a_token_without_exp_is_refused_since_it_may_never_expire() -> None:
-    key = rsa_key()
+    key = rsa_key(fresh=True)
     claims = crafted_claims(exp=T0)
     del claims["exp"]
-    ctx = crafted_context({"keys": [jwk_for(key, "k1", certificate(key))]}, tokens=(sign(key, "k1", claims),))
+    ctx = crafted_context(
+        {"keys": [public_jwk(key, "k1", cert=certificate(key), thumbprints=False)]}, tokens=(sign(claims, key, kid="k1", typ="JWT"),)
+    )
     with pytest.raises(BundleError, match="no numeric exp claim") as caught:
         build_contents(ctx, [], BundleOptions(include_token=True))
     assert caught.value.code == "live_token_refused"
 
 
 def test_include_token_without_any_sample_token_says_so() -> None:
-    key = rsa_key()
+    key = rsa_key(fresh=True)
     with pytest.raises(BundleError) as caught:
-        build_contents(crafted_context({"keys": [jwk_for(key, "k1", certificate(key))]}), [], BundleOptions(include_token=True))
+        build_contents(
+            crafted_context({"keys": [public_jwk(key, "k1", cert=certificate(key), thumbprints=False)]}),
+            [],
+            BundleOptions(include_token=True),
+        )
     assert caught.value.code == "no_sample_token"
 
 
@@ -136,7 +124,11 @@ def test_the_final_guard_refuses_a_bundle_whose_finding_leaked_a_token_signature
 
 def test_the_final_guard_refuses_a_private_key_or_a_forbidden_secret_anywhere(server: RunningIdp) -> None:
     ctx = idp_context(server, now=LIVE)
-    pem = rsa_key().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    pem = (
+        rsa_key(fresh=True)
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
     leak = Finding("oops", Severity.WARNING, "x", f"key {pem}", "client secret was demo-secret")
     with pytest.raises(BundleError) as caught:
         build_contents(ctx, [leak], BundleOptions(forbidden=("demo-secret",)))
@@ -152,13 +144,13 @@ def test_the_guard_names_private_members_left_in_a_key_set() -> None:
 
 
 def test_a_cert_file_that_also_held_a_private_key_contributes_only_its_certificate(tmp_path: Path) -> None:
-    key = rsa_key()
+    key = rsa_key(fresh=True)
     cert = certificate(key)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     material = read_certificate_material(pem + cert.public_bytes(serialization.Encoding.PEM))
     assert material.contains_private_key
     cert_file = CertificateFile(tmp_path / "both.pem", "k1", material.der_certificates, material.contains_private_key)
-    ctx = crafted_context({"keys": [jwk_for(key, "k1")]}, certificates=(cert_file,))
+    ctx = crafted_context({"keys": [public_jwk(key, "k1")]}, certificates=(cert_file,))
     files = build_contents(ctx, [], BundleOptions(key_source="certificates"))
     assert files["certs/k1.pem"] == cert.public_bytes(serialization.Encoding.PEM)
     assert not [n for n, data in files.items() if b"PRIVATE KEY" in data]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from bundlekit import T0, certificate, crafted_claims, crafted_context, idp_context, jwk_for, rezip, rsa_key, sign, unzip
-from oidc_idp import Clock, RunningIdp, running
+from build import T0, certificate, crafted_claims, crafted_context, public_jwk, rsa_key, sign
+from bundling import LIVE, rezip, unzip
 from oidc_validator.bundle import (
     BUNDLE_CATALOGUE,
     BundleError,
@@ -28,19 +27,6 @@ from oidc_validator.bundle.contents import sha256sums
 from oidc_validator.checks.certificates import KID_MISMATCH
 from oidc_validator.findings import Finding, Severity
 from oidc_validator.model import Context
-
-NOW = T0 + timedelta(minutes=5)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RunningIdp]:
-    with running(clock=Clock(fixed=T0)) as idp:
-        yield idp
-
-
-@pytest.fixture(scope="module")
-def ctx(server: RunningIdp) -> Context:
-    return idp_context(server, now=NOW)
 
 
 def _codes(findings: list[Finding], severity: Severity | None = None) -> list[str]:
@@ -59,7 +45,7 @@ def _resummed(files: dict[str, bytes]) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("mode", ["certificates", "jwks_url"])
 def test_a_fresh_bundle_verifies_with_only_informational_findings(ctx: Context, tmp_path: Path, mode: KeySourceName) -> None:
-    findings = verify_bundle(_bundle(ctx, tmp_path, BundleOptions(key_source=mode)), now=NOW)
+    findings = verify_bundle(_bundle(ctx, tmp_path, BundleOptions(key_source=mode)), now=LIVE)
     assert _codes(findings, Severity.ERROR) == [] and _codes(findings, Severity.WARNING) == []
     assert _codes(findings)[-1] == "bundle_verified"
     if mode == "certificates":
@@ -69,7 +55,7 @@ def test_a_fresh_bundle_verifies_with_only_informational_findings(ctx: Context, 
 def test_a_tampered_file_is_caught(ctx: Context, tmp_path: Path) -> None:
     files = unzip(_bundle(ctx, tmp_path))
     files["REQUEST.md"] = files["REQUEST.md"].replace(b"Test IdP", b"Evil IdP")
-    findings = verify_bundle(rezip(files, tmp_path / "t.zip"), now=NOW)
+    findings = verify_bundle(rezip(files, tmp_path / "t.zip"), now=LIVE)
     tampered = [f for f in findings if f.code == "bundle_file_tampered"]
     assert [f.evidence["file"] for f in tampered] == ["REQUEST.md"]
     assert tampered[0].evidence["expected"] == hashlib.sha256(unzip(_bundle(ctx, tmp_path))["REQUEST.md"]).hexdigest()
@@ -79,16 +65,16 @@ def test_a_tampered_file_is_caught(ctx: Context, tmp_path: Path) -> None:
 def test_a_missing_file_is_caught(ctx: Context, tmp_path: Path) -> None:
     files = unzip(_bundle(ctx, tmp_path))
     del files["jwks.json"]
-    findings = verify_bundle(rezip(files, tmp_path / "m.zip"), now=NOW)
+    findings = verify_bundle(rezip(files, tmp_path / "m.zip"), now=LIVE)
     assert [(f.code, f.evidence["file"]) for f in findings if f.code == "bundle_file_missing"] == [("bundle_file_missing", "jwks.json")]
 
 
 def test_an_added_file_and_a_missing_sha256sums_are_caught(ctx: Context, tmp_path: Path) -> None:
     files = unzip(_bundle(ctx, tmp_path))
-    findings = verify_bundle(rezip({**files, "notes.txt": b"hi"}, tmp_path / "x.zip"), now=NOW)
+    findings = verify_bundle(rezip({**files, "notes.txt": b"hi"}, tmp_path / "x.zip"), now=LIVE)
     assert ("bundle_file_unlisted", "notes.txt") in [(f.code, f.evidence.get("file")) for f in findings]
     del files["SHA256SUMS"]
-    assert "bundle_checksums_missing" in _codes(verify_bundle(rezip(files, tmp_path / "n.zip"), now=NOW))
+    assert "bundle_checksums_missing" in _codes(verify_bundle(rezip(files, tmp_path / "n.zip"), now=LIVE))
 
 
 def test_an_onboarding_json_that_breaks_the_schema_is_caught_even_with_fixed_checksums(ctx: Context, tmp_path: Path) -> None:
@@ -98,7 +84,7 @@ def test_an_onboarding_json_that_breaks_the_schema_is_caught_even_with_fixed_che
     doc["unexpected"] = True
     del doc["issuer"]
     files["onboarding.json"] = json.dumps(doc).encode()
-    findings = verify_bundle(rezip(_resummed(files), tmp_path / "s.zip"), now=NOW)
+    findings = verify_bundle(rezip(_resummed(files), tmp_path / "s.zip"), now=LIVE)
     invalid = [f.message for f in findings if f.code == "bundle_onboarding_invalid"]
     assert any("'issuer' is a required property" in m for m in invalid)
     assert any("$.key_source" in m for m in invalid)
@@ -112,7 +98,7 @@ def test_request_md_edited_with_fresh_checksums_no_longer_matches_the_data(ctx: 
     files["REQUEST.md"] = files["REQUEST.md"].replace(
         f"| Issuer | `{ctx.inputs.issuer}` |".encode(), b"| Issuer | `https://evil.example` |"
     )
-    findings = verify_bundle(rezip(_resummed(files), tmp_path / "r.zip"), now=NOW)
+    findings = verify_bundle(rezip(_resummed(files), tmp_path / "r.zip"), now=LIVE)
     assert [(f.code, f.evidence["file"]) for f in findings if f.severity == Severity.ERROR] == [("bundle_text_inconsistent", "REQUEST.md")]
 
 
@@ -121,22 +107,22 @@ def test_a_report_json_that_breaks_the_report_schema_is_caught(ctx: Context, tmp
     report = json.loads(files["report.json"])
     report["findings"].append({"code": "Not A Code", "severity": "fatal"})
     files["report.json"] = json.dumps(report).encode()
-    findings = verify_bundle(rezip(_resummed(files), tmp_path / "rj.zip"), now=NOW)
+    findings = verify_bundle(rezip(_resummed(files), tmp_path / "rj.zip"), now=LIVE)
     assert {f.code for f in findings if f.severity == Severity.ERROR} == {"bundle_report_invalid"}
 
 
 def test_onboarding_json_that_is_not_json_is_caught(ctx: Context, tmp_path: Path) -> None:
     files = unzip(_bundle(ctx, tmp_path))
     files["onboarding.json"] = b"{not json"
-    assert "bundle_onboarding_invalid" in _codes(verify_bundle(rezip(_resummed(files), tmp_path / "j.zip"), now=NOW))
+    assert "bundle_onboarding_invalid" in _codes(verify_bundle(rezip(_resummed(files), tmp_path / "j.zip"), now=LIVE))
 
 
 def test_a_certificate_swapped_for_another_key_is_caught_by_the_key_checks(ctx: Context, tmp_path: Path) -> None:
     files = unzip(_bundle(ctx, tmp_path))
     (cert_name,) = [n for n in files if n.startswith("certs/")]
-    stranger = rsa_key()
+    stranger = rsa_key(fresh=True)
     files[cert_name] = certificate(stranger).public_bytes(serialization.Encoding.PEM)
-    findings = verify_bundle(rezip(_resummed(files), tmp_path / "c.zip"), now=NOW)
+    findings = verify_bundle(rezip(_resummed(files), tmp_path / "c.zip"), now=LIVE)
     codes = _codes(findings, Severity.ERROR)
     assert KID_MISMATCH.code in codes  # the validator's own pairing check: the file's key is not the kid's
     assert "bundle_certificate_facts_mismatch" in codes  # and onboarding.json describes another certificate
@@ -144,9 +130,9 @@ def test_a_certificate_swapped_for_another_key_is_caught_by_the_key_checks(ctx: 
 
 def test_certificates_are_judged_as_of_the_verification_time(ctx: Context, tmp_path: Path) -> None:
     path = _bundle(ctx, tmp_path)
-    expired = verify_bundle(path, now=NOW + timedelta(days=400))
+    expired = verify_bundle(path, now=LIVE + timedelta(days=400))
     assert "certificate_expired" in _codes(expired, Severity.ERROR)
-    expiring = verify_bundle(path, now=NOW + timedelta(days=350))
+    expiring = verify_bundle(path, now=LIVE + timedelta(days=350))
     assert "certificate_expiring" in _codes(expiring, Severity.WARNING)
 
 
@@ -156,7 +142,7 @@ def test_private_members_or_a_private_key_slipped_into_a_bundle_are_caught(ctx: 
     jwks["keys"][0]["d"] = "c2VjcmV0"
     files["jwks.json"] = json.dumps(jwks).encode()
     files["REQUEST.md"] += b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
-    findings = verify_bundle(rezip(_resummed(files), tmp_path / "p.zip"), now=NOW)
+    findings = verify_bundle(rezip(_resummed(files), tmp_path / "p.zip"), now=LIVE)
     assert ("bundle_secret", "REQUEST.md") in [(f.code, f.evidence.get("file")) for f in findings]
     assert "jwk_private_members" in _codes(findings, Severity.ERROR)
 
@@ -167,14 +153,16 @@ def test_a_bundled_token_that_is_still_live_at_verification_is_an_error(ctx: Con
     doc["sample_token"]["included_file"] = "sample-token-expired.jwt"
     files["onboarding.json"] = json.dumps(doc).encode()
     files["sample-token-expired.jwt"] = ctx.inputs.tokens[0].raw.encode()
-    findings = verify_bundle(rezip(_resummed(files), tmp_path / "l.zip"), now=NOW)
+    findings = verify_bundle(rezip(_resummed(files), tmp_path / "l.zip"), now=LIVE)
     assert "bundle_live_token" in _codes(findings, Severity.ERROR)
 
 
 def test_a_token_kid_without_a_certificate_for_oidc_is_caught() -> None:
-    a, b = rsa_key(), rsa_key()
-    jwks = {"keys": [jwk_for(a, "a", certificate(a)), jwk_for(b, "b", certificate(b))]}
-    token = sign(b, "b", crafted_claims(exp=T0 + timedelta(hours=1)))
+    a, b = rsa_key(fresh=True), rsa_key(fresh=True)
+    jwks = {
+        "keys": [public_jwk(a, "a", cert=certificate(a), thumbprints=False), public_jwk(b, "b", cert=certificate(b), thumbprints=False)]
+    }
+    token = sign(crafted_claims(exp=T0 + timedelta(hours=1)), b, kid="b", typ="JWT")
     ctx = crafted_context(jwks, tokens=(token,))
     files = build_contents(ctx, [], BundleOptions(key_source="certificates", use_kids=("a",)))
     findings = verify_files(files, now=T0)
@@ -183,22 +171,22 @@ def test_a_token_kid_without_a_certificate_for_oidc_is_caught() -> None:
 
 def test_a_bundle_written_with_allowed_errors_verifies_with_a_warning(ctx: Context, tmp_path: Path) -> None:
     error = Finding("entity_id_missing", Severity.ERROR, "entity", "No Entity ID.", "Give --entity-id.")
-    findings = verify_bundle(_bundle(ctx, tmp_path, BundleOptions(allow_errors=True), [error]), now=NOW)
+    findings = verify_bundle(_bundle(ctx, tmp_path, BundleOptions(allow_errors=True), [error]), now=LIVE)
     assert _codes(findings, Severity.WARNING) == ["bundle_errors_remain"]
 
 
 def test_a_file_that_is_not_a_zip_is_a_finding_and_a_missing_file_an_error(tmp_path: Path) -> None:
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"PK\x03\x04 not really")
-    assert _codes(verify_bundle(junk, now=NOW)) == ["bundle_unreadable"]
+    assert _codes(verify_bundle(junk, now=LIVE)) == ["bundle_unreadable"]
     with pytest.raises(BundleError) as caught:
-        verify_bundle(tmp_path / "absent.zip", now=NOW)
+        verify_bundle(tmp_path / "absent.zip", now=LIVE)
     assert caught.value.code == "bundle_not_found"
 
 
 def test_unsafe_entry_names_are_reported_not_extracted(ctx: Context, tmp_path: Path) -> None:
     files = unzip(_bundle(ctx, tmp_path))
-    findings = verify_bundle(rezip({**files, "../escape.txt": b"x"}, tmp_path / "u.zip"), now=NOW)
+    findings = verify_bundle(rezip({**files, "../escape.txt": b"x"}, tmp_path / "u.zip"), now=LIVE)
     assert "bundle_entry_unsafe" in _codes(findings)
 
 
@@ -217,7 +205,7 @@ def test_any_file_replaced_by_garbage_gives_errors_never_an_exception(ctx: Conte
         if name == "SHA256SUMS":
             continue
         broken = _resummed({**files, name: garbage})
-        findings = verify_files(broken, now=NOW)
+        findings = verify_files(broken, now=LIVE)
         assert _codes(findings, Severity.ERROR), f"garbage in {name} went unnoticed"
 
 
@@ -272,12 +260,12 @@ def _token_kid_unknown(files: dict[str, bytes]) -> dict[str, bytes]:
 )
 def test_each_way_a_bundle_can_go_wrong_has_its_own_code(ctx: Context, tmp_path: Path, edit: Any, code: str) -> None:
     files = edit(unzip(_bundle(ctx, tmp_path)))
-    assert code in _codes(verify_files(files, now=NOW))
+    assert code in _codes(verify_files(files, now=LIVE))
 
 
 def test_an_entry_too_large_to_be_a_bundle_file_is_not_read(ctx: Context, tmp_path: Path) -> None:
     files = unzip(_bundle(ctx, tmp_path))
-    findings = verify_bundle(rezip({**files, "huge.txt": b"0" * (4 * 1024 * 1024 + 1)}, tmp_path / "h.zip"), now=NOW)
+    findings = verify_bundle(rezip({**files, "huge.txt": b"0" * (4 * 1024 * 1024 + 1)}, tmp_path / "h.zip"), now=LIVE)
     assert [f.evidence["file"] for f in findings if f.code == "bundle_entry_too_large"] == ["huge.txt"]
 
 

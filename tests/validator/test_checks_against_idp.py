@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from checkkit import codes, problems
+from build import codes, problems
 from oidc_idp import RunningIdp, running
 from oidc_validator.checks import run_checks
 from oidc_validator.findings import Finding, Severity

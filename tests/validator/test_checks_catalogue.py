@@ -1,6 +1,6 @@
 """Every code in the catalogue is made to fire by a case in this table, and the table is checked against the catalogue.
 
-Each case spoils one field of a clean onboarding (checkkit.context) and names the codes it must produce.
+Each case spoils one field of a clean onboarding (build.context) and names the codes it must produce.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import jwt
 import pytest
 from jwt.algorithms import RSAAlgorithm
 
-from checkkit import (
+from build import (
     AUDIENCE,
     DISCOVERY_URL,
     DROP,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from checkkit import NOW, certificate, der, ec_key, ed_key, pem, public_jwk, rsa_key
+from build import NOW, certificate, der, ec_key, ed_key, pem, public_jwk, rsa_key
 from crosscheck import jwk_public_spki, x5t_s256
 from oidc_validator import certs
 

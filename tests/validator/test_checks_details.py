@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jwt.algorithms import RSAAlgorithm
 
-from checkkit import AUDIENCE, ISSUER, KID, NOW, cert_file, certificate, claims, context, given, jwks, public_jwk, rsa_key, sign
+from build import AUDIENCE, ISSUER, KID, NOW, cert_file, certificate, claims, context, given, jwks, public_jwk, rsa_key, sign
 from oidc_validator.checks import run_checks
 from oidc_validator.checks.entity import urn_problem
 from oidc_validator.checks.issuer import likely_cause

@@ -10,7 +10,7 @@ import pytest
 from joserfc import jws as joserfc_jws
 from joserfc.jwk import KeySet
 
-from checkkit import KID, b64url, claims, compact, ec_key, ed_key, public_jwk, rsa_key, sign
+from build import KID, b64url, claims, compact, ec_key, ed_key, public_jwk, rsa_key, sign
 from oidc_validator.jose import JoseError, key_fits, select_keys, split_compact, verify_signature
 from oidc_validator.jose import KeySet as JoseKeySet
 

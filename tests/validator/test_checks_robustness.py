@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import given as hgiven
 from hypothesis import strategies as st
 
-from checkkit import DISCOVERY_URL, JWKS_URL, KID, b64url, claims, codes, context, fetched, given, jwks, sign
+from build import DISCOVERY_URL, JWKS_URL, KID, b64url, claims, codes, context, fetched, given, jwks, sign
 from oidc_validator.checks import run_checks
 from oidc_validator.findings import Finding
 from oidc_validator.model import Fetched
@@ -118,7 +118,7 @@ def test_no_finding_carries_the_token_or_its_signature(raw: str) -> None:
 def test_private_key_material_of_a_jwk_never_reaches_a_finding() -> None:
     from jwt.algorithms import RSAAlgorithm
 
-    from checkkit import rsa_key
+    from build import rsa_key
 
     private = {**RSAAlgorithm.to_jwk(rsa_key(), as_dict=True), "kid": KID}
     for finding in run_checks(context(jwks=jwks(private))):

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from checkkit import compact
+from build import compact
 from oidc_idp import RunningIdp
 from oidc_validator.cli import main
 from oidc_validator.inputs import Environment

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bundlekit import EXTERNAL_ID, idp_context
+from build import EXTERNAL_ID
+from bundling import idp_context
 from oidc_idp import RunningIdp, running
 from oidc_validator.bundle import BundleOptions, build_contents, write_zip
 from oidc_validator.options import FetchOptions
@@ -18,12 +18,6 @@ from oidc_validator.simulate import JwksKeys, StandInConfig, load_bundle, parse_
 from oidc_validator.simulate.app import create_stand_in_app
 
 USERS = {EXTERNAL_ID: "john_doe"}
-
-
-@pytest.fixture(scope="module")
-def idp() -> Iterator[RunningIdp]:
-    with running() as server:
-        yield server
 
 
 def _bundle(server: RunningIdp, tmp_path: Path, key_source: str) -> Path:
@@ -41,10 +35,10 @@ async def _get(config: StandInConfig, token: str | None, path: str = "/api/2.0/f
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("key_source", ["jwks_url", "certificates"])
-async def test_the_stand_in_accepts_the_idps_token_in_both_key_modes(idp: RunningIdp, tmp_path: Path, key_source: str) -> None:
-    config = load_bundle(_bundle(idp, tmp_path, key_source), USERS, now=datetime.now(UTC))
+async def test_the_stand_in_accepts_the_idps_token_in_both_key_modes(idp_server: RunningIdp, tmp_path: Path, key_source: str) -> None:
+    config = load_bundle(_bundle(idp_server, tmp_path, key_source), USERS, now=datetime.now(UTC))
     assert config.key_source == key_source
-    response = await _get(config, idp.issue(sub=EXTERNAL_ID))
+    response = await _get(config, idp_server.issue(sub=EXTERNAL_ID))
     assert response.status_code == 200, response.text
     assert "<USER_LOGIN>john_doe</USER_LOGIN>" in response.text
     assert "<KEY>action</KEY><VALUE>list</VALUE>" in response.text
@@ -60,9 +54,9 @@ REJECTIONS = [
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(("reason", "issue"), REJECTIONS, ids=[r[0] for r in REJECTIONS])
-async def test_the_stand_in_rejects_with_401_naming_the_reason(idp: RunningIdp, tmp_path: Path, reason: str, issue: dict) -> None:  # type: ignore[type-arg]
-    config = load_bundle(_bundle(idp, tmp_path, "jwks_url"), USERS, now=datetime.now(UTC))
-    response = await _get(config, idp.issue(**{"sub": EXTERNAL_ID, **issue}))
+async def test_the_stand_in_rejects_with_401_naming_the_reason(idp_server: RunningIdp, tmp_path: Path, reason: str, issue: dict) -> None:  # type: ignore[type-arg]
+    config = load_bundle(_bundle(idp_server, tmp_path, "jwks_url"), USERS, now=datetime.now(UTC))
+    response = await _get(config, idp_server.issue(**{"sub": EXTERNAL_ID, **issue}))
     assert response.status_code == 401
     challenge = response.headers["www-authenticate"]
     assert challenge.startswith('Bearer error="invalid_token", error_description="') and f"{reason}:" in challenge
@@ -70,10 +64,10 @@ async def test_the_stand_in_rejects_with_401_naming_the_reason(idp: RunningIdp, 
 
 
 @pytest.mark.anyio
-async def test_a_tampered_token_is_a_bad_signature(idp: RunningIdp, tmp_path: Path) -> None:
-    config = load_bundle(_bundle(idp, tmp_path, "certificates"), USERS, now=datetime.now(UTC))
-    header, _payload, signature = idp.issue(sub=EXTERNAL_ID).split(".")
-    forged = idp.issue(sub="root@example.com").split(".")[1]
+async def test_a_tampered_token_is_a_bad_signature(idp_server: RunningIdp, tmp_path: Path) -> None:
+    config = load_bundle(_bundle(idp_server, tmp_path, "certificates"), USERS, now=datetime.now(UTC))
+    header, _payload, signature = idp_server.issue(sub=EXTERNAL_ID).split(".")
+    forged = idp_server.issue(sub="root@example.com").split(".")[1]
     response = await _get(config, f"{header}.{forged}.{signature}")
     assert response.status_code == 401 and "bad_signature" in response.headers["www-authenticate"]
 
@@ -89,8 +83,8 @@ async def test_a_token_from_a_key_that_is_not_onboarded_is_an_unknown_kid(tmp_pa
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("header", [None, "Basic abc", "Bearer ", "Bearer not.a.jwt"], ids=["none", "basic", "empty_bearer", "garbage"])
-async def test_requests_without_a_usable_bearer_token_are_401(idp: RunningIdp, tmp_path: Path, header: str | None) -> None:
-    config = load_bundle(_bundle(idp, tmp_path, "jwks_url"), USERS, now=datetime.now(UTC))
+async def test_requests_without_a_usable_bearer_token_are_401(idp_server: RunningIdp, tmp_path: Path, header: str | None) -> None:
+    config = load_bundle(_bundle(idp_server, tmp_path, "jwks_url"), USERS, now=datetime.now(UTC))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_stand_in_app(config)), base_url="http://q") as client:
         response = await client.get("/api/2.0/fo/scan/", headers={"Authorization": header} if header else {})
     assert response.status_code == 401
@@ -111,9 +105,9 @@ async def test_jwks_url_mode_follows_a_rotation_by_refetching_on_an_unknown_kid(
         assert app.state.keyring.fetch_count == 2
 
 
-def test_unknown_kids_refetch_the_jwks_at_most_once_per_interval(idp: RunningIdp) -> None:
+def test_unknown_kids_refetch_the_jwks_at_most_once_per_interval(idp_server: RunningIdp) -> None:
     clock = [1000.0]
-    keys = JwksKeys(idp.jwks_uri, FetchOptions(), min_refresh_seconds=10.0, monotonic=lambda: clock[0])
+    keys = JwksKeys(idp_server.jwks_uri, FetchOptions(), min_refresh_seconds=10.0, monotonic=lambda: clock[0])
     for n in range(50):
         keys.keys_for(f"random-kid-{n}")
     assert keys.fetch_count == 1
@@ -122,11 +116,11 @@ def test_unknown_kids_refetch_the_jwks_at_most_once_per_interval(idp: RunningIdp
     assert keys.fetch_count == 2
 
 
-def test_may_fetch_says_exactly_when_keys_for_would_fetch(idp: RunningIdp) -> None:
+def test_may_fetch_says_exactly_when_keys_for_would_fetch(idp_server: RunningIdp) -> None:
     # The app calls keys_for on the event loop unless may_fetch says a (blocking) fetch is due.
     clock = [1000.0]
-    keys = JwksKeys(idp.jwks_uri, FetchOptions(), min_refresh_seconds=10.0, monotonic=lambda: clock[0])
-    kid = idp.service.signing_key().kid
+    keys = JwksKeys(idp_server.jwks_uri, FetchOptions(), min_refresh_seconds=10.0, monotonic=lambda: clock[0])
+    kid = idp_server.service.signing_key().kid
     assert keys.may_fetch(kid)  # nothing fetched yet
     keys.keys_for(kid)
     assert (keys.may_fetch(kid), keys.may_fetch("unknown")) == (False, False)  # known; unknown but refreshed just now
@@ -148,12 +142,12 @@ def test_users_come_from_pairs_and_a_file_and_one_external_id_maps_to_one_user(t
         parse_users(["no-equals-sign"])
 
 
-def test_a_tampered_bundle_is_refused(idp: RunningIdp, tmp_path: Path) -> None:
+def test_a_tampered_bundle_is_refused(idp_server: RunningIdp, tmp_path: Path) -> None:
     import zipfile
 
     from oidc_validator.errors import UsageError
 
-    path = _bundle(idp, tmp_path, "jwks_url")
+    path = _bundle(idp_server, tmp_path, "jwks_url")
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(tampered, "w") as dst:
         for item in src.infolist():
@@ -165,11 +159,11 @@ def test_a_tampered_bundle_is_refused(idp: RunningIdp, tmp_path: Path) -> None:
 
 @pytest.mark.anyio
 async def test_refusals_are_logged_as_warnings_and_acceptances_as_info(
-    idp: RunningIdp, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    idp_server: RunningIdp, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # --log-level warning (for load tests) keeps every refusal and drops the accepted lines.
-    config = load_bundle(_bundle(idp, tmp_path, "certificates"), USERS, now=datetime.now(UTC))
-    token = idp.issue(sub=EXTERNAL_ID)
+    config = load_bundle(_bundle(idp_server, tmp_path, "certificates"), USERS, now=datetime.now(UTC))
+    token = idp_server.issue(sub=EXTERNAL_ID)
     with caplog.at_level("INFO", logger="oidc_validator.simulate"):
         assert (await _get(config, token)).status_code == 200
         assert (await _get(config, token[:-4] + "AAAA")).status_code == 401
@@ -181,10 +175,10 @@ async def test_refusals_are_logged_as_warnings_and_acceptances_as_info(
 
 @pytest.mark.anyio
 async def test_control_characters_in_a_path_cannot_forge_or_hide_a_log_line(
-    idp: RunningIdp, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    idp_server: RunningIdp, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A carriage return rewrites a terminal line and ESC starts an ANSI sequence; the path is decoded client input.
-    config = load_bundle(_bundle(idp, tmp_path, "certificates"), USERS, now=datetime.now(UTC))
+    config = load_bundle(_bundle(idp_server, tmp_path, "certificates"), USERS, now=datetime.now(UTC))
     with caplog.at_level("INFO", logger="oidc_validator.simulate"):
         await _get(config, None, path="/api/2.0/fo/x%0D%1B[2K2026-11-23 GET /api/ -> accepted as admin")
     (record,) = [r for r in caplog.records if r.name == "oidc_validator.simulate"]
