@@ -43,7 +43,7 @@ def test_any_bytes_as_an_idp_config_give_a_config_error_or_a_config(data: bytes)
     try:
         build_config({"issuer": "http://127.0.0.1:1", "keys_dir": "/tmp/k", **read_toml(path)})
     except ConfigError as exc:
-        assert exc.code.startswith("config_") and "\n" not in exc.message
+        assert exc.code.startswith("config_") and "\n" not in str(exc)
     finally:
         path.unlink()
 
@@ -54,7 +54,7 @@ def test_structured_idp_configs_give_a_config_error_or_a_config(values: dict[str
     try:
         build_config({"issuer": "http://127.0.0.1:1", "keys_dir": "/tmp/k", **values})
     except ConfigError as exc:
-        assert "\n" not in exc.message
+        assert "\n" not in str(exc)
 
 
 def _resolve_with_config(data: bytes) -> None:
