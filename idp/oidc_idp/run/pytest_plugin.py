@@ -2,19 +2,22 @@
 
 Options, lowest to highest priority: ini options (``oidc_idp_alg``, ``oidc_idp_tls``,
 ``oidc_idp_profile``, ``oidc_idp_scenarios``), then ``@pytest.mark.oidc_idp(**kwargs)``
-on a test, module or class, where kwargs are any ``idp.running()`` arguments.
+on a test, module or class, where kwargs are any ``oidc_idp.running()`` arguments.
+
+pytest loads this module in every run of an environment that has the project installed, so
+it imports only pytest and the standard library; the server comes with the first fixture use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from oidc_idp.run.embedded import running
-from oidc_idp.run.server import RunningIdp
+if TYPE_CHECKING:
+    from oidc_idp.run.server import RunningIdp
 
 FIXTURE_KEYS = Path(__file__).resolve().parents[3] / "fixtures" / "keys"
 
@@ -27,7 +30,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "oidc_idp(**options): options for the oidc_idp fixture (any idp.running() argument)")
+    config.addinivalue_line("markers", "oidc_idp(**options): options for the oidc_idp fixture (any oidc_idp.running() argument)")
 
 
 def fixture_options(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -49,6 +52,8 @@ def fixture_options(request: pytest.FixtureRequest) -> dict[str, Any]:
 @pytest.fixture
 def oidc_idp(request: pytest.FixtureRequest) -> Iterator[RunningIdp]:
     """A test IdP on a free loopback port for this test: ``.issuer``, ``.issue()``, ``.rotate()``, ``.scenario()``."""
+    from oidc_idp.run.embedded import running
+
     with running(**fixture_options(request)) as server:
         yield server
 
@@ -60,5 +65,7 @@ def oidc_idp_session(request: pytest.FixtureRequest) -> Iterator[RunningIdp]:
     Cheaper than ``oidc_idp`` per test, at the price of shared state: tests that rotate keys or
     switch scenarios should use ``oidc_idp`` instead.
     """
+    from oidc_idp.run.embedded import running
+
     with running(**fixture_options(request)) as server:
         yield server
