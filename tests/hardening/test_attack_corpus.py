@@ -11,8 +11,8 @@ import pytest
 
 from asgikit import request
 from oidc_validator.checks import CATALOGUE, run_checks
-from oidc_validator.findings import Severity
-from oidc_validator.model import Context, Fetched, Inputs, Observations, SampleToken
+from oidc_validator.model.context import Context, Fetched, Inputs, Observations, SampleToken
+from oidc_validator.model.findings import Severity
 from oidc_validator.simulate import StandInConfig, decide
 from oidc_validator.simulate.app import create_stand_in_app
 

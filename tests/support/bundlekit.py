@@ -23,7 +23,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 import checkkit
 from oidc_idp import RunningIdp
-from oidc_validator.model import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken
+from oidc_validator.model.context import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken
 
 CLIENT = ("demo-client", "demo-secret")
 USER = ("demo", "demo-password")

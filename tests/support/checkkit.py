@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
-from oidc_validator.findings import Finding, Severity
-from oidc_validator.model import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken
+from oidc_validator.model.context import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken
+from oidc_validator.model.findings import Finding, Severity
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ISSUER = "https://idp.example.com/realms/demo"

@@ -15,7 +15,7 @@ from bundlekit import T0, idp_context, with_now
 from oidc_idp import Clock, running
 from oidc_validator.bundle import BundleError, build_contents, write_zip, zip_bytes
 from oidc_validator.bundle.archive import zip_timestamp
-from oidc_validator.model import Context
+from oidc_validator.model.context import Context
 
 NOW = T0 + timedelta(minutes=5)
 

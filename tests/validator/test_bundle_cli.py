@@ -13,10 +13,10 @@ import pytest
 
 from bundlekit import T0, certificate, crafted_context, idp_context, jwk_for, rezip, rsa_key, unzip
 from oidc_idp import Clock, running
-from oidc_validator.arguments import add_bundle_arguments, add_verify_bundle_arguments
-from oidc_validator.bundle_cli import default_output, run_bundle, run_verify_bundle
-from oidc_validator.findings import Finding, Severity
-from oidc_validator.model import Context
+from oidc_validator.cli.arguments import add_bundle_arguments, add_verify_bundle_arguments
+from oidc_validator.cli.bundle_commands import default_output, run_bundle, run_verify_bundle
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 NOW = T0 + timedelta(minutes=5)
 ERROR = Finding("entity_id_missing", Severity.ERROR, "entity", "No Entity ID was given.", "Give --entity-id.")

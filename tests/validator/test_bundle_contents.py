@@ -31,10 +31,10 @@ from oidc_idp import Clock, RunningIdp, running
 from oidc_validator import __version__
 from oidc_validator.bundle import BundleError, BundleOptions, KeySourceName, build_contents, zip_bytes
 from oidc_validator.bundle.schema import onboarding_schema
-from oidc_validator.certs import fingerprint_sha256, x5t_s256
-from oidc_validator.findings import Finding, Severity
-from oidc_validator.model import Context
-from oidc_validator.report import onboarding_values, render_text, report_schema
+from oidc_validator.crypto.certs import fingerprint_sha256, x5t_s256
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
+from oidc_validator.report.render import onboarding_values, render_text, report_schema
 
 NOW = T0 + timedelta(minutes=5)
 

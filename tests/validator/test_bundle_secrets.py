@@ -26,9 +26,9 @@ from oidc_idp import Clock, RunningIdp, running
 from oidc_validator.bundle import BundleError, BundleOptions, KeySourceName, build_contents, zip_bytes
 from oidc_validator.bundle.guard import secret_problems
 from oidc_validator.bundle.sample import signature_segment
-from oidc_validator.certs import read_certificate_material
-from oidc_validator.findings import Finding, Severity
-from oidc_validator.model import CertificateFile, Context
+from oidc_validator.crypto.certs import read_certificate_material
+from oidc_validator.model.context import CertificateFile, Context
+from oidc_validator.model.findings import Finding, Severity
 
 LIVE = T0 + timedelta(minutes=5)
 AFTER_EXPIRY = T0 + timedelta(hours=2)  # the IdP's tokens live one hour

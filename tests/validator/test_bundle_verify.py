@@ -26,8 +26,8 @@ from oidc_validator.bundle import (
 )
 from oidc_validator.bundle.contents import sha256sums
 from oidc_validator.checks.certificates import KID_MISMATCH
-from oidc_validator.findings import Finding, Severity
-from oidc_validator.model import Context
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 NOW = T0 + timedelta(minutes=5)
 

@@ -11,8 +11,8 @@ from joserfc import jws as joserfc_jws
 from joserfc.jwk import KeySet
 
 from checkkit import KID, b64url, claims, compact, ec_key, ed_key, public_jwk, rsa_key, sign
-from oidc_validator.jose import JoseError, key_fits, select_keys, split_compact, verify_signature
-from oidc_validator.jose import KeySet as JoseKeySet
+from oidc_validator.crypto.jose import JoseError, key_fits, select_keys, split_compact, verify_signature
+from oidc_validator.crypto.jose import KeySet as JoseKeySet
 
 FORGED_PAYLOAD = b'{"sub": "admin"}'
 ALG_KEYS: list[tuple[str, Any]] = [

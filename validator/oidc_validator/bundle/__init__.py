@@ -8,14 +8,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .limits import KEY_SOURCES, MAX_CERTIFICATES, KeySourceName
+from oidc_validator.bundle.limits import KEY_SOURCES, MAX_CERTIFICATES, KeySourceName
 
 if TYPE_CHECKING:
-    from .archive import write_zip, zip_bytes
-    from .codes import BUNDLE_CATALOGUE
-    from .contents import BundleOptions, build_contents
-    from .errors import BundleError
-    from .verify import verify_bundle, verify_files
+    from oidc_validator.bundle.archive import write_zip, zip_bytes
+    from oidc_validator.bundle.codes import BUNDLE_CATALOGUE
+    from oidc_validator.bundle.contents import BundleOptions, build_contents
+    from oidc_validator.bundle.errors import BundleError
+    from oidc_validator.bundle.verify import verify_bundle, verify_files
 
 _WHERE = {
     "write_zip": "archive",

@@ -11,8 +11,8 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 
-from .errors import BundleError
-from .material import SECRET_MEMBERS
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.bundle.material import SECRET_MEMBERS
 
 PRIVATE_KEY_MARKER = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 MIN_SECRET_CHARS = 4  # shorter strings would match innocent text; such secrets are not worth a refusal

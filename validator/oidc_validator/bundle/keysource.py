@@ -15,12 +15,12 @@ from typing import Any
 
 from cryptography import x509
 
-from ..certs import load_der, same_public_key, validity
-from ..checks.keysource import rotation_signs
-from ..model import Context
-from .errors import BundleError
-from .limits import MAX_CERTIFICATES, KeySourceName
-from .material import jwks_key_list
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.bundle.limits import MAX_CERTIFICATES, KeySourceName
+from oidc_validator.bundle.material import jwks_key_list
+from oidc_validator.checks.keysource import rotation_signs
+from oidc_validator.crypto.certs import load_der, same_public_key, validity
+from oidc_validator.model.context import Context
 
 JWKS_ORIGIN = "JWKS x5c"
 

@@ -10,8 +10,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from ..certs import fingerprint_sha256, x5t_s256
-from ..jose import PRIVATE_MEMBERS, public_key_from_jwk
+from oidc_validator.crypto.certs import fingerprint_sha256, x5t_s256
+from oidc_validator.crypto.jose import PRIVATE_MEMBERS, public_key_from_jwk
 
 # RFC 7517 private members, plus ``k``: an oct key's ``k`` is the shared secret itself.
 SECRET_MEMBERS = (*PRIVATE_MEMBERS, "k")

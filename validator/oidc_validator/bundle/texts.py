@@ -13,11 +13,11 @@ from typing import Any
 
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
-from .. import __version__
-from ..findings import Finding, Severity
-from ..report import render_text, report_schema
-from . import codes
-from .render import request_markdown
+from oidc_validator import __version__
+from oidc_validator.bundle import codes
+from oidc_validator.bundle.render import request_markdown
+from oidc_validator.model.findings import Finding, Severity
+from oidc_validator.report.render import render_text, report_schema
 
 
 def _findings(report: Mapping[str, Any]) -> list[Finding]:

@@ -18,14 +18,14 @@ from typing import Any
 
 import jwt
 
-from ..findings import Finding, Severity
-from . import codes
-from .errors import BundleError
-from .guard import PRIVATE_KEY_MARKER
-from .recheck import key_findings, parse_jwks, token_kid_findings
-from .sample import is_expired
-from .schema import schema_errors
-from .texts import parse_report, text_findings
+from oidc_validator.bundle import codes
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.bundle.guard import PRIVATE_KEY_MARKER
+from oidc_validator.bundle.recheck import key_findings, parse_jwks, token_kid_findings
+from oidc_validator.bundle.sample import is_expired
+from oidc_validator.bundle.schema import schema_errors
+from oidc_validator.bundle.texts import parse_report, text_findings
+from oidc_validator.model.findings import Finding, Severity
 
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 MAX_ENTRIES = 64

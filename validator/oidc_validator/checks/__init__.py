@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ..findings import Catalogue, Finding, Severity
-from ..model import Context
-from . import certificates, discovery, entity, issuer, jwks, keysource, mapping, token, token_claims, vendor
-from .base import CATALOGUE
+from oidc_validator.checks import certificates, discovery, entity, issuer, jwks, keysource, mapping, token, token_claims, vendor
+from oidc_validator.checks.base import CATALOGUE
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Catalogue, Finding, Severity
 
 INTERNAL_ERROR = CATALOGUE.register(
     "internal_error",

@@ -9,11 +9,11 @@ from datetime import UTC, timedelta
 
 from cryptography import x509
 
-from .. import certs
-from ..findings import Finding, Severity
-from ..model import Context
-from .base import CATALOGUE, jwks_keys
-from .certificates import leaf_certificates
+from oidc_validator.checks.base import CATALOGUE, jwks_keys
+from oidc_validator.checks.certificates import leaf_certificates
+from oidc_validator.crypto import certs
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 AREA = "keysource"
 NEAR_EXPIRY = timedelta(days=90)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..certs import public_jwk
-from ..findings import Finding, Severity
-from ..jose import (
+from oidc_validator.checks.base import CATALOGUE, jwks_keys, parsed_tokens, short, token_label
+from oidc_validator.checks.certificates import leaf_certificates
+from oidc_validator.crypto.certs import public_jwk
+from oidc_validator.crypto.jose import (
     ASYMMETRIC_ALGS,
     CompactJws,
     JoseError,
@@ -20,9 +21,8 @@ from ..jose import (
     split_compact,
     verify_signature,
 )
-from ..model import Context
-from .base import CATALOGUE, jwks_keys, parsed_tokens, short, token_label
-from .certificates import leaf_certificates
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 AREA = "token"
 

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .jose import CompactJws, JoseError, split_compact
-from .report import mapping_claim, terminal_json
+from oidc_validator.crypto.jose import CompactJws, JoseError, split_compact
+from oidc_validator.report.render import mapping_claim, terminal_json
 
 TIME_CLAIMS = ("exp", "nbf", "iat", "auth_time", "updated_at")
 

@@ -13,7 +13,7 @@ import re
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
-from .model import CertificateFile, CertificateInput
+from oidc_validator.model.context import CertificateFile, CertificateInput
 
 MAX_CERT_FILE_BYTES = 1024 * 1024
 # RFC 7468 textual encoding; the label decides what a block is.

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
-from .jose import public_key_from_jwk
+from oidc_validator.crypto.jose import public_key_from_jwk
 
 EXPIRY_WARNING = timedelta(days=30)
 

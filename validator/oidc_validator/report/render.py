@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, TextIO
 
-from .findings import Code, Finding, Severity
-from .jose import JoseError, split_compact
-from .model import Context, SampleToken
+from oidc_validator.crypto.jose import JoseError, split_compact
+from oidc_validator.model.context import Context, SampleToken
+from oidc_validator.model.findings import Code, Finding, Severity
 
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}

@@ -18,10 +18,9 @@ from urllib.parse import quote, quote_plus
 import httpx
 from authlib.integrations.base_client import OAuthError
 
-from .fetch import USER_AGENT, httpx_timeout, one_line, ssl_context, url_problem
-from .inputs import GrantRequest
-from .model import SampleToken, TokenKind, TokenRequestFailure
-from .options import FetchOptions
+from oidc_validator.model.context import SampleToken, TokenKind, TokenRequestFailure
+from oidc_validator.net.fetch import USER_AGENT, httpx_timeout, one_line, ssl_context, url_problem
+from oidc_validator.net.options import FetchOptions, GrantRequest
 
 with warnings.catch_warnings():
     # authlib 1.9 warns on import when it uses httpx rather than its httpx2 fork; httpx is what this project pins.

@@ -17,10 +17,10 @@ from typing import Any
 import certifi
 import httpx
 
-from .jose import strict_json_loads
-from .model import Fetched, FetchErrorKind
-from .options import FetchOptions
-from .urls import is_loopback_host
+from oidc_validator.crypto.jose import strict_json_loads
+from oidc_validator.model.context import Fetched, FetchErrorKind
+from oidc_validator.net.options import FetchOptions
+from oidc_validator.net.urls import is_loopback_host
 
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/jwk-set+json"})
 USER_AGENT = "oidc-validator (pre-onboarding self-check)"
