@@ -178,7 +178,7 @@ def check_token_form(ctx: Context) -> Iterator[Finding]:
         try:
             jws = split_compact(token.raw)
         except JoseError as exc:
-            yield _PARSE.get(exc.kind, _PARSE["json"]).finding(f"The {label} is not a usable JWT: {exc}.", token=label, kind=exc.kind)
+            yield _PARSE.get(exc.code, _PARSE["json"]).finding(f"The {label} is not a usable JWT: {exc}.", token=label, kind=exc.code)
             continue
         alg = jws.header.get("alg")
         if is_none_alg(alg):

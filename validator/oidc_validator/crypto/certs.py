@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from oidc_validator.crypto.jose import public_key_from_jwk
+from oidc_validator.errors import ValidatorError
 
 EXPIRY_WARNING = timedelta(days=30)
 
@@ -24,8 +25,10 @@ _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", r
 _PEM_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
 
 
-class CertificateError(ValueError):
-    pass
+class CertificateError(ValidatorError, ValueError):
+    """Bytes that are not a DER X.509 certificate; still a ValueError, as cryptography's own parse error is."""
+
+    code = "certificate_invalid"
 
 
 @dataclass(frozen=True)

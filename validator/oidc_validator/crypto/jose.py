@@ -18,6 +18,8 @@ from typing import Any, TypeGuard
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, RSAPSSAlgorithm
 from jwt.exceptions import InvalidKeyError
 
+from oidc_validator.errors import ValidatorError
+
 DEFAULT_MAX_TOKEN_BYTES = 16 * 1024
 
 # RFC 7518 section 3.1 and RFC 8037: the asymmetric signature algorithms a verifier may accept.
@@ -45,12 +47,16 @@ _PADDING = {0: b"", 2: b"==", 3: b"="}
 _URLSAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 
-class JoseError(ValueError):
-    """A token that is not a strict compact JWS. ``kind`` is stable snake_case."""
+class JoseError(ValidatorError, ValueError):
+    """A token that is not a strict compact JWS. ``code`` is stable snake_case.
 
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
+    Still a ValueError: callers that treat any unparseable input alike catch ValueError.
+    """
+
+    code = "jose"
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code=code)
 
 
 @dataclass(frozen=True)
@@ -134,7 +140,7 @@ def json_object(data: bytes, what: str) -> dict[str, Any]:
     try:
         value = strict_json_loads(text)
     except JoseError as exc:
-        raise JoseError(exc.kind, f"the {what} {exc}") from None
+        raise JoseError(exc.code, f"the {what} {exc}") from None
     if not isinstance(value, dict):
         raise JoseError("not_object", f"the {what} is JSON but not an object")
     return value
@@ -160,7 +166,7 @@ def split_compact(token: str, *, max_bytes: int = DEFAULT_MAX_TOKEN_BYTES) -> Co
         try:
             decoded.append(b64url_decode(segment))
         except JoseError as exc:
-            raise JoseError(exc.kind, f"the {name} segment {exc}") from None
+            raise JoseError(exc.code, f"the {name} segment {exc}") from None
     header = json_object(decoded[0], "header")
     payload = json_object(decoded[1], "payload")
     return CompactJws(header, payload, f"{header_b64}.{payload_b64}".encode("ascii"), decoded[2])

@@ -18,6 +18,7 @@ import certifi
 import httpx
 
 from oidc_validator.crypto.jose import strict_json_loads
+from oidc_validator.errors import ValidatorError
 from oidc_validator.model.context import Fetched, FetchErrorKind
 from oidc_validator.net.options import FetchOptions
 from oidc_validator.net.urls import is_loopback_host
@@ -26,10 +27,13 @@ JSON_MEDIA_TYPES = frozenset({"application/json", "application/jwk-set+json"})
 USER_AGENT = "oidc-validator (pre-onboarding self-check)"
 
 
-class _Failed(Exception):
-    def __init__(self, kind: FetchErrorKind, detail: str) -> None:
-        super().__init__(detail)
-        self.kind = kind
+class _Failed(ValidatorError):
+    """A fetch that ended early; ``_fetch`` turns it into a ``Fetched`` whose ``error`` is this ``code``."""
+
+    code: FetchErrorKind
+
+    def __init__(self, code: FetchErrorKind, detail: str) -> None:
+        super().__init__(detail, code=code)
         self.detail = detail
 
 
@@ -202,7 +206,7 @@ async def _fetch(url: str, options: FetchOptions) -> Fetched:
         async with asyncio.timeout(options.total_timeout_seconds):
             return await _exchange(url, options, progress)
     except _Failed as failed:
-        error, detail = failed.kind, failed.detail
+        error, detail = failed.code, failed.detail
     except TimeoutError:
         error, detail = "timeout", f"no complete answer within the {options.total_timeout_seconds:g} s total timeout"
     except (OSError, ssl.SSLError, ValueError) as exc:  # e.g. an unreadable --ca-file, raised before any request

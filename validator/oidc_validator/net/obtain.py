@@ -18,6 +18,7 @@ from urllib.parse import quote, quote_plus
 import httpx
 from authlib.integrations.base_client import OAuthError
 
+from oidc_validator.errors import ValidatorError
 from oidc_validator.model.context import SampleToken, TokenKind, TokenRequestFailure
 from oidc_validator.net.fetch import USER_AGENT, httpx_timeout, one_line, ssl_context, url_problem
 from oidc_validator.net.options import FetchOptions, GrantRequest
@@ -30,8 +31,10 @@ with warnings.catch_warnings():
 TOKEN_FIELDS: tuple[TokenKind, ...] = ("access_token", "id_token")
 
 
-class _Refused(Exception):
-    pass
+class _Refused(ValidatorError):
+    """The token response was refused before it was read (too large); the run reports it as data."""
+
+    code = "token_response_too_large"
 
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
