@@ -1,4 +1,4 @@
-"""validator.certs: reading --cert material, public-key comparison with JWKs, thumbprints, validity windows."""
+"""oidc_validator.crypto.certs: reading --cert material, public-key comparison with JWKs, thumbprints, validity windows."""
 
 from __future__ import annotations
 

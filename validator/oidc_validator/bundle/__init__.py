@@ -1,6 +1,6 @@
 """The onboarding package for Qualys Support (``oidc-validator bundle``) and its verifier (``verify-bundle``).
 
-Names load on first use (PEP 562), so ``validator.bundle.limits`` stays cheap for ``--help``.
+Names load on first use (PEP 562), so ``oidc_validator.bundle.limits`` stays cheap for ``--help``.
 """
 
 from __future__ import annotations

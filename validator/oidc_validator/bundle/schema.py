@@ -1,22 +1,32 @@
-"""The onboarding.json JSON Schema shipped with the package, and validation against it."""
+"""The bundle's JSON files: reading them, the onboarding.json JSON Schema shipped with the package and validation against it."""
 
 from __future__ import annotations
 
 import json
-from functools import cache
-from importlib import resources
+from collections.abc import Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
-SCHEMA_RESOURCE = ("schemas", "onboarding.schema.json")
+from oidc_validator.model.findings import Code, Finding
+from oidc_validator.report.render import package_schema
 
 
-@cache
+def json_entry(files: Mapping[str, bytes], name: str, invalid: Code) -> tuple[Any, list[Finding]] | None:
+    """The bundle file ``name`` parsed as JSON (any JSON, ``null`` included), or the ``invalid`` finding saying why not.
+
+    None when the file is missing: verify-bundle reports required files on their own.
+    """
+    if name not in files:
+        return None
+    try:
+        return json.loads(files[name]), []
+    except ValueError as exc:
+        return None, [invalid.finding(f"{name} is not valid JSON ({exc}).", file=name)]
+
+
 def onboarding_schema() -> dict[str, Any]:
-    text = resources.files("oidc_validator").joinpath(*SCHEMA_RESOURCE).read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    return package_schema("onboarding.schema.json")
 
 
 def schema_errors(document: Any, *, limit: int = 20) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 
@@ -43,15 +41,7 @@ PINNING_RISK = CATALOGUE.register(
 
 
 def _x5c_leaves(ctx: Context) -> list[x509.Certificate]:
-    leaves = []
-    for key in jwks_keys(ctx) or []:
-        chain = key.get("x5c")
-        if isinstance(chain, list) and chain and isinstance(chain[0], str):
-            try:
-                leaves.append(certs.load_der(base64.b64decode(chain[0], validate=True)))
-            except (binascii.Error, ValueError):
-                continue
-    return leaves
+    return [certs.load_der(der) for key in jwks_keys(ctx) or [] if (der := certs.x5c_leaf(key)) is not None]
 
 
 def rotation_signs(ctx: Context) -> list[str]:

@@ -7,9 +7,7 @@ from typing import Any
 
 from oidc_validator.checks.base import CATALOGUE, jwks_keys, parsed_tokens, short, token_label
 from oidc_validator.checks.certificates import leaf_certificates
-from oidc_validator.crypto.certs import public_jwk
 from oidc_validator.crypto.jose import (
-    ASYMMETRIC_ALGS,
     CompactJws,
     JoseError,
     is_asymmetric_alg,
@@ -21,6 +19,7 @@ from oidc_validator.crypto.jose import (
     split_compact,
     verify_signature,
 )
+from oidc_validator.crypto.jwk import ASYMMETRIC_ALGS, public_jwk
 from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Finding, Severity
 

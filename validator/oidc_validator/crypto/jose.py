@@ -10,34 +10,14 @@ from __future__ import annotations
 import binascii
 import json
 import re
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, RSAPSSAlgorithm
-from jwt.exceptions import InvalidKeyError
-
+from oidc_validator.crypto.jwk import ALG_KEY, ALGORITHMS, ASYMMETRIC_ALGS, public_key_from_jwk
 from oidc_validator.errors import ValidatorError
 
 DEFAULT_MAX_TOKEN_BYTES = 16 * 1024
-
-# RFC 7518 section 3.1 and RFC 8037: the asymmetric signature algorithms a verifier may accept.
-# Each maps to the key type and, for curves, the one curve it is defined on (RFC 7518 section 3.4).
-ALG_KEY: dict[str, tuple[str, str | None]] = {
-    "RS256": ("RSA", None),
-    "RS384": ("RSA", None),
-    "RS512": ("RSA", None),
-    "PS256": ("RSA", None),
-    "PS384": ("RSA", None),
-    "PS512": ("RSA", None),
-    "ES256": ("EC", "P-256"),
-    "ES384": ("EC", "P-384"),
-    "ES512": ("EC", "P-521"),
-    "EdDSA": ("OKP", "Ed25519"),
-}
-ASYMMETRIC_ALGS = frozenset(ALG_KEY)
-PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth")
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _B64URL_VALUE = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
@@ -172,42 +152,6 @@ def split_compact(token: str, *, max_bytes: int = DEFAULT_MAX_TOKEN_BYTES) -> Co
     return CompactJws(header, payload, f"{header_b64}.{payload_b64}".encode("ascii"), decoded[2])
 
 
-def public_members(jwk: Mapping[str, Any]) -> dict[str, Any]:
-    """The JWK without private members, so a leaked private JWK is still only read as public."""
-    return {k: v for k, v in jwk.items() if k not in PRIVATE_MEMBERS}
-
-
-def public_key_from_jwk(jwk: Mapping[str, Any]) -> Any:
-    """A cryptography public key from the JWK's public members (RSA, EC, OKP); raises ValueError."""
-    public = public_members(jwk)
-    kty = public.get("kty")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            if kty == "RSA":
-                return RSAAlgorithm.from_jwk(public)
-            if kty == "EC":
-                return ECAlgorithm.from_jwk(public)
-            if kty == "OKP":
-                return OKPAlgorithm.from_jwk(public)
-        except (InvalidKeyError, ValueError, TypeError, KeyError, binascii.Error) as exc:
-            raise ValueError(str(exc) or type(exc).__name__) from None
-    raise ValueError(f"unsupported key type {kty!r}")
-
-
-def _algorithm(alg: str) -> RSAAlgorithm | RSAPSSAlgorithm | ECAlgorithm | OKPAlgorithm:
-    if alg.startswith("RS"):
-        return RSAAlgorithm(getattr(RSAAlgorithm, f"SHA{alg[2:]}"))
-    if alg.startswith("PS"):
-        return RSAPSSAlgorithm(getattr(RSAPSSAlgorithm, f"SHA{alg[2:]}"))
-    if alg.startswith("ES"):
-        return ECAlgorithm(getattr(ECAlgorithm, f"SHA{alg[2:]}"))
-    return OKPAlgorithm()
-
-
-_ALGORITHMS = {alg: _algorithm(alg) for alg in ASYMMETRIC_ALGS}
-
-
 def key_fits(jwk: Mapping[str, Any], alg: str) -> list[str]:
     """Why this JWK may not verify ``alg`` (empty when it fits): kty, crv, alg and use must all agree."""
     reasons: list[str] = []
@@ -258,7 +202,7 @@ class Candidate:
         """As ``verify_signature``; raises ValueError when the JWK does not build a key."""
         if self.public_key is None:
             raise ValueError(self.build_error or "the key cannot be built")
-        return bool(_ALGORITHMS[self.alg].verify(jws.signing_input, self.public_key, jws.signature))
+        return bool(ALGORITHMS[self.alg].verify(jws.signing_input, self.public_key, jws.signature))
 
 
 def _candidate(jwk: Mapping[str, Any], alg: str) -> Candidate:

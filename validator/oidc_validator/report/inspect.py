@@ -1,7 +1,7 @@
 """``oidc-validator inspect``: decode and explain a token without verifying it.
 
 The signature is a credential's part: only its length is shown. Decoding uses the checks' strict
-compact-JWS splitter (validator.jose), so what inspect accepts is what check accepts.
+compact-JWS splitter (oidc_validator.crypto.jose), so what inspect accepts is what check accepts.
 """
 
 from __future__ import annotations
