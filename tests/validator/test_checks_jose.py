@@ -1,4 +1,4 @@
-"""oidc_validator.crypto.jose: strict compact-JWS splitting, conservative key selection, signature verification (cross-checked with joserfc)."""
+"""crypto.jose: strict compact-JWS splitting, conservative key selection, signature verification (cross-checked with joserfc)."""
 
 from __future__ import annotations
 
