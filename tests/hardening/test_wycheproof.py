@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from oidc_validator.checks import run_checks
+from oidc_validator.checks.run import run_checks
 from oidc_validator.crypto.jose import JoseError, b64url_decode, json_object, select_keys, verify_signature
 from oidc_validator.model.context import Context, Fetched, Inputs, Observations, SampleToken
 from oidc_validator.model.findings import Severity

@@ -13,8 +13,9 @@ import pytest
 
 from bundlekit import T0, idp_context, with_now
 from oidc_idp import Clock, running
-from oidc_validator.bundle import BundleError, build_contents, write_zip, zip_bytes
-from oidc_validator.bundle.archive import zip_timestamp
+from oidc_validator.bundle.archive import write_zip, zip_bytes, zip_timestamp
+from oidc_validator.bundle.contents import build_contents
+from oidc_validator.bundle.errors import BundleError
 from oidc_validator.model.context import Context
 
 NOW = T0 + timedelta(minutes=5)

@@ -29,7 +29,10 @@ from bundlekit import (
 )
 from oidc_idp import Clock, RunningIdp, running
 from oidc_validator import __version__
-from oidc_validator.bundle import BundleError, BundleOptions, KeySourceName, build_contents, zip_bytes
+from oidc_validator.bundle.archive import zip_bytes
+from oidc_validator.bundle.contents import BundleOptions, build_contents
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.bundle.limits import KeySourceName
 from oidc_validator.bundle.schema import onboarding_schema
 from oidc_validator.crypto.certs import fingerprint_sha256, x5t_s256
 from oidc_validator.model.context import Context

@@ -12,7 +12,8 @@ import pytest
 from bundlekit import T0, cert_file, certificate, crafted_context, ec_key, idp_context, jwk_for, jwks_of, rsa_key
 from oidc_idp import Clock, running
 from oidc_idp.keystore import KeyStore
-from oidc_validator.bundle import BundleError, BundleOptions, build_contents
+from oidc_validator.bundle.contents import BundleOptions, build_contents
+from oidc_validator.bundle.errors import BundleError
 from oidc_validator.bundle.keysource import choose_key_source, default_key_source
 
 

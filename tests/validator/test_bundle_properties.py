@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oidc_validator.bundle import zip_bytes
+from oidc_validator.bundle.archive import zip_bytes
 from oidc_validator.bundle.guard import secret_problems
 from oidc_validator.bundle.material import file_stem, public_jwks
 from oidc_validator.crypto.jwk import SECRET_MEMBERS

@@ -23,8 +23,11 @@ from bundlekit import (
     unzip,
 )
 from oidc_idp import Clock, RunningIdp, running
-from oidc_validator.bundle import BundleError, BundleOptions, KeySourceName, build_contents, zip_bytes
+from oidc_validator.bundle.archive import zip_bytes
+from oidc_validator.bundle.contents import BundleOptions, build_contents
+from oidc_validator.bundle.errors import BundleError
 from oidc_validator.bundle.guard import secret_problems
+from oidc_validator.bundle.limits import KeySourceName
 from oidc_validator.bundle.sample import signature_segment
 from oidc_validator.crypto.certs import read_certificate_material
 from oidc_validator.model.context import CertificateFile, Context

@@ -14,17 +14,12 @@ from cryptography.hazmat.primitives import serialization
 
 from bundlekit import T0, certificate, crafted_claims, crafted_context, idp_context, jwk_for, rezip, rsa_key, sign, unzip
 from oidc_idp import Clock, RunningIdp, running
-from oidc_validator.bundle import (
-    BUNDLE_CATALOGUE,
-    BundleError,
-    BundleOptions,
-    KeySourceName,
-    build_contents,
-    verify_bundle,
-    verify_files,
-    write_zip,
-)
-from oidc_validator.bundle.contents import sha256sums
+from oidc_validator.bundle.archive import write_zip
+from oidc_validator.bundle.codes import BUNDLE_CATALOGUE
+from oidc_validator.bundle.contents import BundleOptions, build_contents, sha256sums
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.bundle.limits import KeySourceName
+from oidc_validator.bundle.verify import verify_bundle, verify_files
 from oidc_validator.checks.certificates import KID_MISMATCH
 from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Finding, Severity

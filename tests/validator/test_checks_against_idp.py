@@ -19,7 +19,7 @@ import pytest
 
 from checkkit import codes, problems
 from oidc_idp import RunningIdp, running
-from oidc_validator.checks import run_checks
+from oidc_validator.checks.run import run_checks
 from oidc_validator.model.context import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken, TokenRequestFailure
 from oidc_validator.model.findings import Finding, Severity
 

@@ -42,7 +42,7 @@ from checkkit import (
     rsa_key,
     sign,
 )
-from oidc_validator.checks import CATALOGUE, CHECKS, run_checks
+from oidc_validator.checks.run import CATALOGUE, CHECKS, run_checks
 from oidc_validator.model.context import Context, TokenRequestFailure
 from oidc_validator.model.findings import Finding
 

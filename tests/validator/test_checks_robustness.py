@@ -11,7 +11,7 @@ from hypothesis import given as hgiven
 from hypothesis import strategies as st
 
 from checkkit import DISCOVERY_URL, JWKS_URL, KID, b64url, claims, codes, context, fetched, given, jwks, sign
-from oidc_validator.checks import run_checks
+from oidc_validator.checks.run import run_checks
 from oidc_validator.model.context import Fetched
 from oidc_validator.model.findings import Finding
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from oidc_validator.checks import CATALOGUE
+from oidc_validator.checks.run import CATALOGUE
 from oidc_validator.cli.main import main
 from oidc_validator.model.context import Context, Inputs, Observations, SampleToken
 from oidc_validator.model.findings import Finding, Severity

@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from oidc_validator.bundle import BundleError, BundleOptions, build_contents, verify_bundle, write_zip
+from oidc_validator.bundle.archive import write_zip
+from oidc_validator.bundle.contents import BundleOptions, build_contents
+from oidc_validator.bundle.errors import BundleError
 from oidc_validator.bundle.material import slug
+from oidc_validator.bundle.verify import verify_bundle
 from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Finding, Severity
 

@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def checked(args: argparse.Namespace, env: Environment) -> tuple[RunConfig, Context, list[Finding]]:
     """The check pipeline: flags -> inputs -> observations -> findings (and the stand-in's verdict with --simulate)."""
-    from oidc_validator.checks import run_checks
+    from oidc_validator.checks.run import run_checks
     from oidc_validator.observe import collect as observe
     from oidc_validator.observe.inputs import resolve
 
@@ -148,7 +148,7 @@ def _run_simulate(args: argparse.Namespace, env: Environment) -> int:
 
     from oidc_validator.net.options import FetchOptions
     from oidc_validator.observe.inputs import parse_now
-    from oidc_validator.simulate import load_bundle, parse_users
+    from oidc_validator.simulate.config import load_bundle, parse_users
     from oidc_validator.simulate.serve import serve
 
     users = parse_users(args.user, args.users_file)
@@ -163,8 +163,8 @@ def _run_simulate(args: argparse.Namespace, env: Environment) -> int:
 
 
 def _run_catalogue(out: TextIO) -> int:
-    from oidc_validator.bundle import BUNDLE_CATALOGUE
-    from oidc_validator.checks import CATALOGUE
+    from oidc_validator.bundle.codes import BUNDLE_CATALOGUE
+    from oidc_validator.checks.run import CATALOGUE
     from oidc_validator.report.render import catalogue_markdown
     from oidc_validator.simulate.preview import SIMULATE_CATALOGUE
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from oidc_validator.bundle import BundleError, BundleOptions, build_contents
+from oidc_validator.bundle.contents import BundleOptions, build_contents
+from oidc_validator.bundle.errors import BundleError
 from oidc_validator.errors import ValidatorError
 from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Catalogue, Finding, Severity
