@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from oidc_idp.config import build_config, read_toml
 from oidc_idp.errors import ConfigError
-from oidc_validator.bundle.verify import read_entries, verify_files
+from oidc_validator.bundle.verify.verifier import read_entries, verify_files
 from oidc_validator.cli.arguments import add_input_arguments
 from oidc_validator.errors import UsageError
 from oidc_validator.model.context import CertificateInput

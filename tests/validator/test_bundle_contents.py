@@ -33,7 +33,7 @@ from oidc_validator.bundle.archive import zip_bytes
 from oidc_validator.bundle.contents import BundleOptions, build_contents
 from oidc_validator.bundle.errors import BundleError
 from oidc_validator.bundle.limits import KeySourceName
-from oidc_validator.bundle.schema import onboarding_schema
+from oidc_validator.bundle.verify.schema import onboarding_schema
 from oidc_validator.crypto.certs import fingerprint_sha256, x5t_s256
 from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Finding, Severity

@@ -14,7 +14,7 @@ import pytest
 from bundlekit import AUDIENCE, EXTERNAL_ID, T0, idp_context, unzip
 from oidc_idp import Clock, RunningIdp, running
 from oidc_validator.bundle.sample import signature_segment
-from oidc_validator.bundle.verify import verify_bundle
+from oidc_validator.bundle.verify.verifier import verify_bundle
 from oidc_validator.checks.run import run_checks
 from oidc_validator.cli.arguments import add_bundle_arguments, add_input_arguments
 from oidc_validator.cli.bundle_commands import run_bundle

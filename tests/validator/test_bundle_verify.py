@@ -19,7 +19,7 @@ from oidc_validator.bundle.codes import BUNDLE_CATALOGUE
 from oidc_validator.bundle.contents import BundleOptions, build_contents, sha256sums
 from oidc_validator.bundle.errors import BundleError
 from oidc_validator.bundle.limits import KeySourceName
-from oidc_validator.bundle.verify import verify_bundle, verify_files
+from oidc_validator.bundle.verify.verifier import verify_bundle, verify_files
 from oidc_validator.checks.certificates import KID_MISMATCH
 from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Finding, Severity

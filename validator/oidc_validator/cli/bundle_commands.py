@@ -19,7 +19,7 @@ from oidc_validator.bundle.archive import write_zip
 from oidc_validator.bundle.contents import BundleOptions, build_contents
 from oidc_validator.bundle.errors import BundleError
 from oidc_validator.bundle.material import slug
-from oidc_validator.bundle.verify import verify_bundle
+from oidc_validator.bundle.verify.verifier import verify_bundle
 from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Finding, Severity
 

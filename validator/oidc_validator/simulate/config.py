@@ -11,7 +11,7 @@ from typing import Any
 
 from cryptography import x509
 
-from oidc_validator.bundle.verify import read_entries, verify_files
+from oidc_validator.bundle.verify.verifier import read_entries, verify_files
 from oidc_validator.crypto.jwk import public_jwk
 from oidc_validator.errors import UsageError, ValidatorError
 from oidc_validator.model.findings import Severity

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from oidc_validator import __version__
 from oidc_validator.bundle import codes
 from oidc_validator.bundle.render import request_markdown
-from oidc_validator.bundle.schema import json_entry
+from oidc_validator.bundle.verify.schema import json_entry
 from oidc_validator.model.findings import Finding, Severity
 from oidc_validator.report.render import render_text, report_schema
 

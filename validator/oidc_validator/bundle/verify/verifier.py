@@ -19,10 +19,10 @@ import jwt
 
 from oidc_validator.bundle import codes
 from oidc_validator.bundle.errors import BundleError
-from oidc_validator.bundle.recheck import key_findings, parse_jwks, token_kid_findings
 from oidc_validator.bundle.sample import is_expired
-from oidc_validator.bundle.schema import json_entry, schema_errors
-from oidc_validator.bundle.texts import parse_report, text_findings
+from oidc_validator.bundle.verify.recheck import key_findings, parse_jwks, token_kid_findings
+from oidc_validator.bundle.verify.schema import json_entry, schema_errors
+from oidc_validator.bundle.verify.texts import parse_report, text_findings
 from oidc_validator.crypto import pem
 from oidc_validator.model.findings import Finding, Severity
 
