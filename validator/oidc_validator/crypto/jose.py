@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from oidc_validator.crypto.jwk import ALG_KEY, ALGORITHMS, ASYMMETRIC_ALGS, public_key_from_jwk
+from oidc_validator.crypto.jwk import ALG_KEY, ALGORITHMS, ASYMMETRIC_ALGS, JwkError, public_key_from_jwk
 from oidc_validator.errors import ValidatorError
 
 DEFAULT_MAX_TOKEN_BYTES = 16 * 1024
@@ -182,9 +182,9 @@ def select_keys(keys: Iterable[Mapping[str, Any]], kid: str, alg: str) -> list[M
 def verify_signature(jws: CompactJws, jwk: Mapping[str, Any], alg: str) -> bool:
     """Verify with exactly this key; ``none`` and HS* are refused, never attempted."""
     if not is_asymmetric_alg(alg):
-        raise ValueError(f"refusing to verify with {alg!r}: only asymmetric algorithms are accepted")
+        raise JwkError(f"refusing to verify with {alg!r}: only asymmetric algorithms are accepted", code="alg_refused")
     if key_fits(jwk, alg):
-        raise ValueError(f"the key does not fit {alg}")
+        raise JwkError(f"the key does not fit {alg}", code="key_does_not_fit")
     # A one-off check builds its key; a verifier that sees many tokens keeps Candidates in a KeySet.
     return _candidate(jwk, alg).verify(jws)
 
@@ -199,9 +199,9 @@ class Candidate:
     build_error: str | None = None
 
     def verify(self, jws: CompactJws) -> bool:
-        """As ``verify_signature``; raises ValueError when the JWK does not build a key."""
+        """As ``verify_signature``; raises JwkError (a ValueError) when the JWK does not build a key."""
         if self.public_key is None:
-            raise ValueError(self.build_error or "the key cannot be built")
+            raise JwkError(self.build_error or "the key cannot be built")
         return bool(ALGORITHMS[self.alg].verify(jws.signing_input, self.public_key, jws.signature))
 
 

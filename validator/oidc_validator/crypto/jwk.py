@@ -15,6 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import Algorithm, ECAlgorithm, OKPAlgorithm, RSAAlgorithm, get_default_algorithms
 from jwt.exceptions import InvalidKeyError
 
+from oidc_validator.errors import ValidatorError
+
 # RFC 7518 sections 6.3.2 and 6.2.2: the private members of RSA and EC/OKP keys.
 PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth")
 # Plus an oct key's "k" (RFC 7518 section 6.4.1): nothing of these may leave the machine.
@@ -30,6 +32,12 @@ ALGORITHMS: dict[str, Algorithm] = {alg: algorithm for alg, algorithm in get_def
 JWK_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521", "secp256k1": "secp256k1"}
 # PyJWT's EdDSA takes Ed25519 and Ed448 keys alike; the project supports Ed25519 only (Ed448 is reported unsupported).
 EDDSA_CURVE = "Ed25519"
+
+
+class JwkError(ValidatorError, ValueError):
+    """A JWK that builds no usable public key, or a key/alg pairing refused. Still a ValueError for the callers that catch that."""
+
+    code = "jwk_invalid"
 
 
 def _key_needed(algorithm: Algorithm) -> tuple[str, str | None]:
@@ -58,7 +66,7 @@ def public_members(jwk: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def public_key_from_jwk(jwk: Mapping[str, Any]) -> Any:
-    """A cryptography public key from the JWK's public members (RSA, EC, OKP); raises ValueError."""
+    """A cryptography public key from the JWK's public members (RSA, EC, OKP); raises JwkError (a ValueError)."""
     public = public_members(jwk)
     kty = public.get("kty")
     with warnings.catch_warnings():
@@ -71,8 +79,8 @@ def public_key_from_jwk(jwk: Mapping[str, Any]) -> Any:
             if kty == "OKP":
                 return OKPAlgorithm.from_jwk(public)
         except (InvalidKeyError, ValueError, TypeError, KeyError, binascii.Error) as exc:
-            raise ValueError(str(exc) or type(exc).__name__) from None
-    raise ValueError(f"unsupported key type {kty!r}")
+            raise JwkError(str(exc) or type(exc).__name__) from None
+    raise JwkError(f"unsupported key type {kty!r}", code="jwk_unsupported_kty")
 
 
 def public_jwk(public_key: Any) -> dict[str, Any] | None:
