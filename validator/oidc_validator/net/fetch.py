@@ -50,6 +50,12 @@ def httpx_timeout(options: FetchOptions) -> httpx.Timeout:
     return httpx.Timeout(total, connect=min(options.connect_timeout_seconds, total))
 
 
+def client_settings(options: FetchOptions) -> dict[str, Any]:
+    """What every HTTP client of the validator shares: its TLS roots and timeouts, redirects handled by hand
+    (each hop is checked), and nothing from the environment (no proxy or netrc the user did not name)."""
+    return {"verify": ssl_context(options), "timeout": httpx_timeout(options), "follow_redirects": False, "trust_env": False}
+
+
 def is_loopback_url(url: str) -> bool:
     try:
         host = httpx.URL(url).host
@@ -148,10 +154,7 @@ async def _read_capped(response: httpx.Response, max_body_bytes: int) -> bytes:
 async def _exchange(url: str, options: FetchOptions, progress: _Progress) -> Fetched:
     current = _check_url(url)
     async with httpx.AsyncClient(
-        verify=ssl_context(options),
-        timeout=httpx_timeout(options),
-        follow_redirects=False,
-        trust_env=False,
+        **client_settings(options),
         headers={"Accept": "application/json, application/jwk-set+json", "User-Agent": USER_AGENT},
     ) as client:
         while True:

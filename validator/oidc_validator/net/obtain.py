@@ -20,7 +20,7 @@ from authlib.integrations.base_client import OAuthError
 
 from oidc_validator.errors import ValidatorError
 from oidc_validator.model.context import SampleToken, TokenKind, TokenRequestFailure
-from oidc_validator.net.fetch import USER_AGENT, httpx_timeout, one_line, ssl_context, url_problem
+from oidc_validator.net.fetch import USER_AGENT, client_settings, one_line, url_problem
 from oidc_validator.net.options import FetchOptions, GrantRequest
 
 with warnings.catch_warnings():
@@ -72,10 +72,7 @@ async def _request(token_endpoint: str, grant: GrantRequest, options: FetchOptio
         # A public client (password grant without a secret) authenticates with its client_id only.
         token_endpoint_auth_method="client_secret_basic" if grant.client_secret else "none",
         scope=grant.scope,
-        verify=ssl_context(options),
-        timeout=httpx_timeout(options),
-        follow_redirects=False,
-        trust_env=False,
+        **client_settings(options),
         headers={"User-Agent": USER_AGENT},
         event_hooks={"response": [guard]},
     )
