@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from asgikit import request
-from oidc_validator.checks import CATALOGUE, run_checks
-from oidc_validator.findings import Severity
-from oidc_validator.model import Context, Fetched, Inputs, Observations, SampleToken
-from oidc_validator.simulate import StandInConfig, decide
+from oidc_validator.checks.run import CATALOGUE, run_checks
+from oidc_validator.model.context import Context, Fetched, Inputs, Observations, SampleToken
+from oidc_validator.model.findings import Severity
 from oidc_validator.simulate.app import create_stand_in_app
+from oidc_validator.simulate.config import StandInConfig
+from oidc_validator.simulate.decide import decide
 
 CASES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "attacks" / "cases"
 CASES = sorted(CASES_DIR.glob("*.json"))

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from oidc_idp.keys.tls import ensure_tls
-from oidc_validator.fetch import fetch_json
-from oidc_validator.model import Fetched
-from oidc_validator.options import FetchOptions
+from oidc_validator.model.context import Fetched
+from oidc_validator.net.fetch import fetch_json
+from oidc_validator.net.options import FetchOptions
 
 OPTIONS = FetchOptions(connect_timeout_seconds=0.5, total_timeout_seconds=1.0, max_body_bytes=64 * 1024)
 SERVER_LIFETIME_SECONDS = 5.0

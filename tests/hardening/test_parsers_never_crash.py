@@ -16,13 +16,14 @@ from hypothesis import strategies as st
 
 from oidc_idp.config import build_config, read_toml
 from oidc_idp.errors import ConfigError
-from oidc_validator.arguments import add_input_arguments
-from oidc_validator.bundle.verify import read_entries, verify_files
-from oidc_validator.certfiles import read_certificate_file
+from oidc_validator.bundle.verify.verifier import read_entries, verify_files
+from oidc_validator.cli.arguments import add_input_arguments
 from oidc_validator.errors import UsageError
-from oidc_validator.findings import Finding
-from oidc_validator.inputs import Environment, resolve
-from oidc_validator.model import CertificateInput
+from oidc_validator.model.context import CertificateInput
+from oidc_validator.model.findings import Finding
+from oidc_validator.observe.certfiles import read_certificate_file
+from oidc_validator.observe.environment import Environment
+from oidc_validator.observe.inputs import resolve
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 TOML_KEYS = ["issuer", "audience", "jwks_url", "entity_id", "external_id", "cert", "timeout", "clients", "users", "alg", "scenarios"]

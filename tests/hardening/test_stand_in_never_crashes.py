@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from asgikit import request
 from build import compact
-from oidc_validator.simulate import StandInConfig
 from oidc_validator.simulate.app import create_stand_in_app
+from oidc_validator.simulate.config import StandInConfig
 from oidc_validator.simulate.decide import decide
 
 KID = "k1"

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from oidc_validator.checks import run_checks
-from oidc_validator.findings import Severity
-from oidc_validator.jose import JoseError, b64url_decode, json_object, select_keys, verify_signature
-from oidc_validator.model import Context, Fetched, Inputs, Observations, SampleToken
+from oidc_validator.checks.run import run_checks
+from oidc_validator.crypto.jose import JoseError, b64url_decode, json_object, select_keys, verify_signature
+from oidc_validator.model.context import Context, Fetched, Inputs, Observations, SampleToken
+from oidc_validator.model.findings import Severity
 
 VECTORS = Path(__file__).resolve().parents[1] / "data" / "wycheproof"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -62,7 +62,7 @@ def _header_alg(jws: str) -> str:
 
 def verifies(jws: str, keys: list[dict[str, Any]]) -> bool:
     """The project's signature verdict at the JWS layer (payloads here are not claims sets)."""
-    from oidc_validator.jose import CompactJws
+    from oidc_validator.crypto.jose import CompactJws
 
     try:
         header_b64, payload_b64, signature_b64 = jws.split(".")

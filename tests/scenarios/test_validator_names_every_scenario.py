@@ -17,7 +17,7 @@ from oidc_idp import running
 from oidc_idp.variants.docs import scenarios_markdown
 from oidc_idp.variants.profiles import PROFILES, Profile
 from oidc_idp.variants.scenarios import SCENARIOS, Scenario
-from oidc_validator.cli import main
+from oidc_validator.cli.main import main
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "scenarios.md"
 

@@ -24,8 +24,8 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from jwt.utils import base64url_encode
 
 from oidc_idp.keys.certificates import issue_certificate
-from oidc_validator.findings import Finding, Severity
-from oidc_validator.model import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken
+from oidc_validator.model.context import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken
+from oidc_validator.model.findings import Finding, Severity
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

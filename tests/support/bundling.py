@@ -15,7 +15,7 @@ import httpx
 
 from build import AUDIENCE, EXTERNAL_ID, T0, fetched
 from oidc_idp import RunningIdp
-from oidc_validator.model import Context, Inputs, Observations, SampleToken
+from oidc_validator.model.context import Context, Inputs, Observations, SampleToken
 
 DEMO_CLIENT = ("demo-client", "demo-secret")
 DEMO_USER = ("demo", "demo-password")

@@ -24,7 +24,7 @@ from build import T0
 from bundling import LIVE, idp_context
 from oidc_idp import Clock, RunningIdp, running
 from oidc_idp.keys.tls import ensure_tls
-from oidc_validator.model import Context
+from oidc_validator.model.context import Context
 
 log = logging.getLogger(__name__)
 JWKS = {"keys": []}

@@ -12,9 +12,10 @@ import pytest
 
 from build import with_now
 from bundling import LIVE
-from oidc_validator.bundle import BundleError, build_contents, write_zip, zip_bytes
-from oidc_validator.bundle.archive import zip_timestamp
-from oidc_validator.model import Context
+from oidc_validator.bundle.archive import write_zip, zip_bytes, zip_timestamp
+from oidc_validator.bundle.contents import build_contents
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.model.context import Context
 
 
 def test_two_builds_from_the_same_inputs_and_now_are_byte_identical(ctx: Context, tmp_path: Path) -> None:

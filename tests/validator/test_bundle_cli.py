@@ -11,10 +11,10 @@ import pytest
 
 from build import certificate, crafted_context, public_jwk, rsa_key
 from bundling import LIVE, rezip, unzip
-from oidc_validator.arguments import add_bundle_arguments, add_verify_bundle_arguments
-from oidc_validator.bundle_cli import default_output, run_bundle, run_verify_bundle
-from oidc_validator.findings import Finding, Severity
-from oidc_validator.model import Context
+from oidc_validator.cli.arguments import add_bundle_arguments, add_verify_bundle_arguments
+from oidc_validator.cli.bundle_commands import default_output, run_bundle, run_verify_bundle
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 ERROR = Finding("entity_id_missing", Severity.ERROR, "entity", "No Entity ID was given.", "Give --entity-id.")
 

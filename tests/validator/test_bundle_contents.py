@@ -16,12 +16,15 @@ from build import AUDIENCE, EXTERNAL_ID, certificate, crafted_claims, crafted_co
 from bundling import LIVE, idp_context, unzip
 from oidc_idp import RunningIdp
 from oidc_validator import __version__
-from oidc_validator.bundle import BundleError, BundleOptions, KeySourceName, build_contents, zip_bytes
-from oidc_validator.bundle.schema import onboarding_schema
-from oidc_validator.certs import fingerprint_sha256, x5t_s256
-from oidc_validator.findings import Finding, Severity
-from oidc_validator.model import Context
-from oidc_validator.report import onboarding_values, render_text, report_schema
+from oidc_validator.bundle.archive import zip_bytes
+from oidc_validator.bundle.contents import BundleOptions, build_contents
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.bundle.limits import KeySourceName
+from oidc_validator.bundle.verify.schema import onboarding_schema
+from oidc_validator.crypto.certs import fingerprint_sha256, x5t_s256
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
+from oidc_validator.report.render import onboarding_values, render_text, report_schema
 
 
 def _doc(files: dict[str, bytes]) -> Any:

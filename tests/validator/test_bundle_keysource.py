@@ -13,7 +13,8 @@ from build import T0, cert_file, certificate, crafted_context, ec_key, jwks_of, 
 from bundling import idp_context
 from oidc_idp import Clock, running
 from oidc_idp.keys.keystore import KeyStore
-from oidc_validator.bundle import BundleError, BundleOptions, build_contents
+from oidc_validator.bundle.contents import BundleOptions, build_contents
+from oidc_validator.bundle.errors import BundleError
 from oidc_validator.bundle.keysource import choose_key_source, default_key_source
 
 

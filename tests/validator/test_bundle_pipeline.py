@@ -13,15 +13,16 @@ import pytest
 from build import AUDIENCE, EXTERNAL_ID, T0
 from bundling import LIVE, idp_context, unzip
 from oidc_idp import Clock, RunningIdp, running
-from oidc_validator.arguments import add_bundle_arguments, add_input_arguments
-from oidc_validator.bundle import verify_bundle
 from oidc_validator.bundle.sample import signature_segment
-from oidc_validator.bundle_cli import run_bundle
-from oidc_validator.checks import run_checks
-from oidc_validator.findings import Severity
-from oidc_validator.inputs import Environment, resolve
-from oidc_validator.observe import context
-from oidc_validator.obtain import secret_forms
+from oidc_validator.bundle.verify.verifier import verify_bundle
+from oidc_validator.checks.run import run_checks
+from oidc_validator.cli.arguments import add_bundle_arguments, add_input_arguments
+from oidc_validator.cli.bundle_commands import run_bundle
+from oidc_validator.model.findings import Severity
+from oidc_validator.net.obtain import secret_forms
+from oidc_validator.observe.collect import context
+from oidc_validator.observe.environment import Environment
+from oidc_validator.observe.inputs import resolve
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oidc_validator.bundle import zip_bytes
+from oidc_validator.bundle.archive import zip_bytes
 from oidc_validator.bundle.guard import secret_problems
-from oidc_validator.bundle.material import SECRET_MEMBERS, file_stem, public_jwks
+from oidc_validator.bundle.material import file_stem, public_jwks
+from oidc_validator.crypto.jwk import SECRET_MEMBERS
 
 MEMBER = st.sampled_from(["kty", "kid", "n", "e", "x", "y", "crv", "alg", "use", "x5c", "key_ops", *SECRET_MEMBERS]) | st.text(max_size=6)
 JWK = st.dictionaries(MEMBER, st.text(max_size=8) | st.integers(), max_size=12)

@@ -12,12 +12,15 @@ from cryptography.hazmat.primitives import serialization
 from build import T0, certificate, crafted_claims, crafted_context, ec_key, public_jwk, rsa_key, sign
 from bundling import LIVE, idp_context, unzip
 from oidc_idp import RunningIdp
-from oidc_validator.bundle import BundleError, BundleOptions, KeySourceName, build_contents, zip_bytes
+from oidc_validator.bundle.archive import zip_bytes
+from oidc_validator.bundle.contents import BundleOptions, build_contents
+from oidc_validator.bundle.errors import BundleError
 from oidc_validator.bundle.guard import secret_problems
+from oidc_validator.bundle.limits import KeySourceName
 from oidc_validator.bundle.sample import signature_segment
-from oidc_validator.certs import read_certificate_material
-from oidc_validator.findings import Finding, Severity
-from oidc_validator.model import CertificateFile, Context
+from oidc_validator.crypto.certs import read_certificate_material
+from oidc_validator.model.context import CertificateFile, Context
+from oidc_validator.model.findings import Finding, Severity
 
 AFTER_EXPIRY = T0 + timedelta(hours=2)  # the IdP's tokens live one hour
 MARKERS = (b"PRIVATE KEY", b"demo-secret", b"demo-password")

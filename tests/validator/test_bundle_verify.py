@@ -13,20 +13,15 @@ from cryptography.hazmat.primitives import serialization
 
 from build import T0, certificate, crafted_claims, crafted_context, public_jwk, rsa_key, sign
 from bundling import LIVE, rezip, unzip
-from oidc_validator.bundle import (
-    BUNDLE_CATALOGUE,
-    BundleError,
-    BundleOptions,
-    KeySourceName,
-    build_contents,
-    verify_bundle,
-    verify_files,
-    write_zip,
-)
-from oidc_validator.bundle.contents import sha256sums
+from oidc_validator.bundle.archive import write_zip
+from oidc_validator.bundle.codes import BUNDLE_CATALOGUE
+from oidc_validator.bundle.contents import BundleOptions, build_contents, sha256sums
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.bundle.limits import KeySourceName
+from oidc_validator.bundle.verify.verifier import verify_bundle, verify_files
 from oidc_validator.checks.certificates import KID_MISMATCH
-from oidc_validator.findings import Finding, Severity
-from oidc_validator.model import Context
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 
 def _codes(findings: list[Finding], severity: Severity | None = None) -> list[str]:

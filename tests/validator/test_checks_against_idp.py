@@ -19,9 +19,9 @@ import pytest
 
 from build import codes, problems
 from oidc_idp import RunningIdp, running
-from oidc_validator.checks import run_checks
-from oidc_validator.findings import Finding, Severity
-from oidc_validator.model import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken, TokenRequestFailure
+from oidc_validator.checks.run import run_checks
+from oidc_validator.model.context import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken, TokenRequestFailure
+from oidc_validator.model.findings import Finding, Severity
 
 AUDIENCE = "https://qualys.example/api"
 CLIENT = ("demo-client", "demo-secret")

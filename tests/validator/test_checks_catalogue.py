@@ -42,9 +42,9 @@ from build import (
     rsa_key,
     sign,
 )
-from oidc_validator.checks import CATALOGUE, CHECKS, run_checks
-from oidc_validator.findings import Finding
-from oidc_validator.model import Context, TokenRequestFailure
+from oidc_validator.checks.run import CATALOGUE, CHECKS, run_checks
+from oidc_validator.model.context import Context, TokenRequestFailure
+from oidc_validator.model.findings import Finding
 
 T = int(NOW.timestamp())
 ENTRA = "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"

@@ -1,4 +1,4 @@
-"""validator.certs: reading --cert material, public-key comparison with JWKs, thumbprints, validity windows."""
+"""oidc_validator.crypto.certs: reading --cert material, public-key comparison with JWKs, thumbprints, validity windows."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 
 from build import NOW, certificate, der, ec_key, ed_key, pem, public_jwk, rsa_key
 from crosscheck import jwk_public_spki, x5t_s256
-from oidc_validator import certs
+from oidc_validator.crypto import certs
 
 PRIVATE_PEM = rsa_key().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 

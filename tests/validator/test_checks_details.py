@@ -6,12 +6,12 @@ import pytest
 from jwt.algorithms import RSAAlgorithm
 
 from build import AUDIENCE, ISSUER, KID, NOW, cert_file, certificate, claims, context, given, jwks, public_jwk, rsa_key, sign
-from oidc_validator.checks import run_checks
 from oidc_validator.checks.entity import urn_problem
 from oidc_validator.checks.issuer import likely_cause
 from oidc_validator.checks.mapping import mapping_claim
-from oidc_validator.findings import Finding
-from oidc_validator.model import Context
+from oidc_validator.checks.run import run_checks
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding
 
 TID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 

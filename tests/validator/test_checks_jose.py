@@ -1,4 +1,4 @@
-"""validator.jose: strict compact-JWS splitting, conservative key selection, signature verification (cross-checked with joserfc)."""
+"""crypto.jose: strict compact-JWS splitting, conservative key selection, signature verification (cross-checked with joserfc)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from joserfc import jws as joserfc_jws
 from joserfc.jwk import KeySet
 
 from build import KID, b64url, claims, compact, ec_key, ed_key, public_jwk, rsa_key, sign
-from oidc_validator.jose import JoseError, key_fits, select_keys, split_compact, verify_signature
-from oidc_validator.jose import KeySet as JoseKeySet
+from oidc_validator.crypto.jose import JoseError, key_fits, select_keys, split_compact, verify_signature
+from oidc_validator.crypto.jose import KeySet as JoseKeySet
 
 FORGED_PAYLOAD = b'{"sub": "admin"}'
 ALG_KEYS: list[tuple[str, Any]] = [
@@ -113,13 +113,13 @@ def test_a_clean_token_splits_into_header_and_payload_and_hides_its_signature_fr
 def test_malformed_tokens_are_rejected_with_a_stable_kind(raw: str, kind: str) -> None:
     with pytest.raises(JoseError) as caught:
         split_compact(raw)
-    assert caught.value.kind == kind
+    assert caught.value.code == kind
 
 
 def test_the_size_cap_is_checked_before_any_decoding() -> None:
     with pytest.raises(JoseError) as caught:
         split_compact("!" * 100, max_bytes=50)
-    assert caught.value.kind == "too_large"
+    assert caught.value.code == "too_large"
 
 
 def test_a_key_set_builds_each_selected_key_once_and_remembers_only_kids_it_has() -> None:

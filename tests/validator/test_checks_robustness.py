@@ -11,9 +11,9 @@ from hypothesis import given as hgiven
 from hypothesis import strategies as st
 
 from build import DISCOVERY_URL, JWKS_URL, KID, b64url, claims, codes, context, fetched, given, jwks, sign
-from oidc_validator.checks import run_checks
-from oidc_validator.findings import Finding
-from oidc_validator.model import Fetched
+from oidc_validator.checks.run import run_checks
+from oidc_validator.model.context import Fetched
+from oidc_validator.model.findings import Finding
 
 FETCH_KINDS = [
     "invalid_url",

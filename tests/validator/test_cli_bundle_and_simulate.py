@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from oidc_idp import RunningIdp
-from oidc_validator.cli import main
+from oidc_validator.cli.main import main
 
 BIN = Path(sys.executable).parent
 CLIENT_SECRET = "demo-secret"

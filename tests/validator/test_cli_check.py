@@ -17,11 +17,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from oidc_idp import RunningIdp
-from oidc_validator import observe
-from oidc_validator.cli import main
-from oidc_validator.inputs import Environment
-from oidc_validator.model import SampleToken
-from oidc_validator.report import report_schema
+from oidc_validator.cli.main import main
+from oidc_validator.model.context import SampleToken
+from oidc_validator.observe import collect as observe
+from oidc_validator.observe.environment import Environment
+from oidc_validator.report.render import report_schema
 
 from .conftest import Faulty
 

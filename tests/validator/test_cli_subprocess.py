@@ -88,7 +88,7 @@ def test_the_text_report_is_coloured_on_a_terminal_unless_no_color_is_set() -> N
 def test_help_starts_without_loading_the_http_jose_or_validation_libraries() -> None:
     # What keeps --help well under make bench's 200 ms: the heavy imports wait for a command that needs them.
     code = (
-        "import sys\nfrom oidc_validator.cli import main\nmain(['--help'])\n"
+        "import sys\nfrom oidc_validator.cli.main import main\nmain(['--help'])\n"
         "print(sorted(m for m in ('httpx', 'jwt', 'cryptography', 'pydantic', 'authlib') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from oidc_idp import RunningIdp
-from oidc_validator.fetch import fetch_json, is_json_media_type, parse_json_strictly
-from oidc_validator.model import Fetched
-from oidc_validator.options import FetchOptions
+from oidc_validator.model.context import Fetched
+from oidc_validator.net.fetch import fetch_json, is_json_media_type, parse_json_strictly
+from oidc_validator.net.options import FetchOptions
 
 from .conftest import Faulty
 

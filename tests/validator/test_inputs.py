@@ -12,12 +12,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from oidc_idp.keys.tls import ensure_tls
-from oidc_validator.arguments import add_input_arguments
-from oidc_validator.certfiles import read_certificate_file
+from oidc_validator.cli.arguments import add_input_arguments
 from oidc_validator.errors import UsageError
-from oidc_validator.inputs import Environment, RunConfig, resolve
-from oidc_validator.model import CertificateInput
-from oidc_validator.options import FetchOptions
+from oidc_validator.model.context import CertificateInput
+from oidc_validator.net.options import FetchOptions
+from oidc_validator.observe.certfiles import read_certificate_file
+from oidc_validator.observe.environment import Environment
+from oidc_validator.observe.inputs import RunConfig, resolve
 
 NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 

@@ -12,9 +12,9 @@ import pytest
 
 from build import compact
 from oidc_idp import RunningIdp
-from oidc_validator.cli import main
-from oidc_validator.inputs import Environment
-from oidc_validator.inspect import readable_time
+from oidc_validator.cli.main import main
+from oidc_validator.observe.environment import Environment
+from oidc_validator.report.inspect import readable_time
 
 CLIENT = ("demo-client", "demo-secret")
 

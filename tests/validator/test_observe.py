@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from oidc_idp import RunningIdp
-from oidc_validator.inputs import GrantRequest, RunConfig
-from oidc_validator.model import Inputs
-from oidc_validator.observe import discovery_url, observe
-from oidc_validator.options import FetchOptions
+from oidc_validator.model.context import Inputs
+from oidc_validator.net.options import FetchOptions, GrantRequest
+from oidc_validator.observe.collect import discovery_url, observe
+from oidc_validator.observe.inputs import RunConfig
 
 from .conftest import Faulty
 

@@ -8,9 +8,8 @@ import time
 import pytest
 
 from oidc_idp import RunningIdp
-from oidc_validator.inputs import GrantRequest
-from oidc_validator.obtain import obtain_tokens, scrub
-from oidc_validator.options import FetchOptions
+from oidc_validator.net.obtain import obtain_tokens, scrub
+from oidc_validator.net.options import FetchOptions, GrantRequest
 
 from .conftest import Faulty
 

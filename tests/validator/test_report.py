@@ -10,11 +10,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from oidc_validator.checks import CATALOGUE
-from oidc_validator.cli import main
-from oidc_validator.findings import Finding, Severity
-from oidc_validator.model import Context, Inputs, Observations, SampleToken
-from oidc_validator.report import catalogue_markdown, onboarding_values, render_json, render_text, report_schema, use_colour
+from oidc_validator.checks.run import CATALOGUE
+from oidc_validator.cli.main import main
+from oidc_validator.model.context import Context, Inputs, Observations, SampleToken
+from oidc_validator.model.findings import Finding, Severity
+from oidc_validator.report.render import catalogue_markdown, onboarding_values, render_json, render_text, report_schema, use_colour
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "checks.md"
 FINDINGS = [

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oidc_validator.certfiles import read_certificate_file
-from oidc_validator.fetch import parse_json_strictly
-from oidc_validator.jose import JoseError, b64url_decode
-from oidc_validator.model import CertificateInput
+from oidc_validator.crypto.jose import JoseError, b64url_decode
+from oidc_validator.model.context import CertificateInput
+from oidc_validator.net.fetch import parse_json_strictly
+from oidc_validator.observe.certfiles import read_certificate_file
 
 PEM_ISH = st.builds(
     lambda label, body, end: b"-----BEGIN " + label + b"-----\n" + body + (b"\n-----END " + label + b"-----\n" if end else b""),

@@ -12,10 +12,12 @@ import pytest
 from build import EXTERNAL_ID
 from bundling import idp_context
 from oidc_idp import RunningIdp, running
-from oidc_validator.bundle import BundleOptions, build_contents, write_zip
-from oidc_validator.options import FetchOptions
-from oidc_validator.simulate import JwksKeys, StandInConfig, load_bundle, parse_users
+from oidc_validator.bundle.archive import write_zip
+from oidc_validator.bundle.contents import BundleOptions, build_contents
+from oidc_validator.net.options import FetchOptions
 from oidc_validator.simulate.app import create_stand_in_app
+from oidc_validator.simulate.config import StandInConfig, load_bundle, parse_users
+from oidc_validator.simulate.keyring import JwksKeys
 
 USERS = {EXTERNAL_ID: "john_doe"}
 

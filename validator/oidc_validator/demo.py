@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from .cli import main as validator
+from oidc_validator.cli.main import main as validator
 
 OUT = Path("out")
 

@@ -1,4 +1,9 @@
-"""The validator's exception root. Errors mean "could not run" (exit 2); problems found are Findings."""
+"""The validator's exception root. Errors mean "could not run" (exit 2); problems found are Findings.
+
+Every error the validator raises on purpose derives from ``ValidatorError`` and names itself by ``code``
+(stable snake_case): UsageError here, BundleError (bundle.errors), JoseError (crypto.jose),
+JwkError (crypto.jwk), CertificateError (crypto.certs). The parsing ones are ValueErrors as well.
+"""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ report under their codes; these codes cover what only a bundle can get wrong.
 
 from __future__ import annotations
 
-from ..findings import Catalogue, Code, Severity
+from oidc_validator.model.findings import Catalogue, Code, Severity
 
 AREA = "bundle"
 BUNDLE_CATALOGUE = Catalogue()

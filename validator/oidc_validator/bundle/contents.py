@@ -10,18 +10,18 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
-from .. import __version__
-from ..certs import load_der
-from ..findings import Finding, Severity
-from ..model import Context
-from ..report import onboarding_values, sorted_findings
-from .errors import BundleError
-from .guard import assert_no_secrets
-from .keysource import JWKS_ORIGIN, KeySource, choose_key_source, fetched_jwks, x5c_leaf
-from .limits import KeySourceName
-from .material import certificate_facts, file_stem, jwk_facts, jwks_key_list, public_jwks
-from .render import counts, dumps, report_json, report_text, request_markdown
-from .sample import DecodedSample, choose_sample, is_expired, signature_segments, token_to_include
+from oidc_validator import __version__
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.bundle.guard import assert_no_secrets
+from oidc_validator.bundle.keysource import JWKS_ORIGIN, KeySource, choose_key_source, fetched_jwks
+from oidc_validator.bundle.limits import KeySourceName
+from oidc_validator.bundle.material import certificate_facts, file_stem, jwk_facts, jwks_key_list, public_jwks
+from oidc_validator.bundle.render import counts, dumps, report_json, report_text, request_markdown
+from oidc_validator.bundle.sample import DecodedSample, choose_sample, is_expired, signature_segments, token_to_include
+from oidc_validator.crypto.certs import load_der, x5c_leaf
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
+from oidc_validator.report.render import onboarding_values, sorted_findings
 
 SCHEMA_VERSION = 1
 SAMPLE_TOKEN_FILE = "sample-token-expired.jwt"  # noqa: S105 - a file name, not a secret

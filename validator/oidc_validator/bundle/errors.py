@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import ValidatorError
+from oidc_validator.errors import ValidatorError
 
 
 class BundleError(ValidatorError):

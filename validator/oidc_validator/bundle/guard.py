@@ -8,13 +8,12 @@ caught before anything reaches the disk.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 
-from .errors import BundleError
-from .material import SECRET_MEMBERS
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.crypto import pem
+from oidc_validator.crypto.jwk import SECRET_MEMBERS
 
-PRIVATE_KEY_MARKER = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 MIN_SECRET_CHARS = 4  # shorter strings would match innocent text; such secrets are not worth a refusal
 
 
@@ -47,7 +46,7 @@ def secret_problems(
     signatures = [s.encode("ascii", "replace") for s in token_signatures if s]
     secrets = [s.encode("utf-8") for s in forbidden if len(s) >= MIN_SECRET_CHARS]
     for name, data in contents.items():
-        if PRIVATE_KEY_MARKER.search(data):
+        if pem.has_private_key(data):
             problems.append(f"{name} contains a PEM private key")
         if name.endswith("jwks.json"):
             members = _jwks_private_members(data)

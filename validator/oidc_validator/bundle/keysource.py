@@ -7,20 +7,18 @@ default whenever there are signs of rotation; certificates only when one stable 
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
 
-from ..certs import load_der, same_public_key, validity
-from ..checks.keysource import rotation_signs
-from ..model import Context
-from .errors import BundleError
-from .limits import MAX_CERTIFICATES, KeySourceName
-from .material import jwks_key_list
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.bundle.limits import MAX_CERTIFICATES, KeySourceName
+from oidc_validator.bundle.material import jwks_key_list
+from oidc_validator.checks.keysource import rotation_signs
+from oidc_validator.crypto.certs import load_der, same_public_key, validity, x5c_leaf
+from oidc_validator.model.context import Context
 
 JWKS_ORIGIN = "JWKS x5c"
 
@@ -60,18 +58,6 @@ def jwks_url_of(ctx: Context) -> str | None:
 def fetched_jwks(ctx: Context) -> Any:
     fetched = ctx.observations.jwks
     return fetched.json if fetched is not None and fetched.ok else None
-
-
-def x5c_leaf(jwk: Mapping[str, Any]) -> bytes | None:
-    chain = jwk.get("x5c")
-    if not isinstance(chain, list) or not chain or not isinstance(chain[0], str):
-        return None
-    try:
-        der = base64.b64decode(chain[0], validate=True)
-        load_der(der)
-    except (binascii.Error, ValueError):
-        return None  # the JWKS checks report a corrupt x5c; here it is simply not a candidate
-    return der
 
 
 def _pair_file_certificate(der: bytes, given_kid: str | None, keys: list[dict[str, Any]], origin: str) -> str:

@@ -10,11 +10,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from ..certs import fingerprint_sha256, x5t_s256
-from ..jose import PRIVATE_MEMBERS, public_key_from_jwk
-
-# RFC 7517 private members, plus ``k``: an oct key's ``k`` is the shared secret itself.
-SECRET_MEMBERS = (*PRIVATE_MEMBERS, "k")
+from oidc_validator.crypto.certs import fingerprint_sha256, x5t_s256
+from oidc_validator.crypto.jwk import JWK_CURVES, public_key_from_jwk, public_members
 
 
 def public_jwks(jwks: Any) -> Any:
@@ -24,7 +21,7 @@ def public_jwks(jwks: Any) -> Any:
     result = {k: copy.deepcopy(v) for k, v in jwks.items()}
     keys = result.get("keys")
     if isinstance(keys, list):
-        result["keys"] = [{k: v for k, v in key.items() if k not in SECRET_MEMBERS} if isinstance(key, Mapping) else key for key in keys]
+        result["keys"] = [public_members(key) if isinstance(key, Mapping) else key for key in keys]
     return result
 
 
@@ -39,8 +36,7 @@ def key_type_and_size(public_key: Any) -> tuple[str, int | None, str | None]:
     if isinstance(public_key, rsa.RSAPublicKey):
         return "RSA", public_key.key_size, None
     if isinstance(public_key, ec.EllipticCurvePublicKey):
-        names = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
-        return "EC", public_key.curve.key_size, names.get(public_key.curve.name, public_key.curve.name)
+        return "EC", public_key.curve.key_size, JWK_CURVES.get(public_key.curve.name, public_key.curve.name)
     if isinstance(public_key, ed25519.Ed25519PublicKey):
         return "OKP", 256, "Ed25519"
     if isinstance(public_key, ed448.Ed448PublicKey):

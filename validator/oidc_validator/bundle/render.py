@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from .. import report
-from ..findings import Finding, Severity
+from oidc_validator.model.findings import Finding, Severity
+from oidc_validator.report import render as report
 
 
 def counts(findings: Sequence[Finding]) -> dict[str, int]:

@@ -14,8 +14,8 @@ from typing import Any
 
 import jwt
 
-from ..model import Context, SampleToken
-from .errors import BundleError
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.model.context import Context, SampleToken
 
 # The token the user gave is what they mean to onboard; otherwise the access token is what calls APIs.
 _PREFERENCE = {"given": 0, "access_token": 1, "id_token": 2}

@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit
 
-from ..findings import Catalogue, Code, Finding
-from ..jose import CompactJws, JoseError, split_compact
-from ..model import Context, Fetched, SampleToken
-from ..urls import is_loopback_host
+from oidc_validator.crypto.jose import CompactJws, JoseError, split_compact
+from oidc_validator.model.context import Context, Fetched, SampleToken
+from oidc_validator.model.findings import Catalogue, Code, Finding
+from oidc_validator.net.urls import is_loopback_host
 
 CATALOGUE = Catalogue()
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from cryptography import x509
 
-from .. import certs
-from ..findings import Finding, Severity
-from ..jose import kids
-from ..model import CertificateFile, Context
-from .base import CATALOGUE, jwks_keys
+from oidc_validator.checks.base import CATALOGUE, jwks_keys
+from oidc_validator.crypto import certs
+from oidc_validator.crypto.jose import kids
+from oidc_validator.model.context import CertificateFile, Context
+from oidc_validator.model.findings import Finding, Severity
 
 AREA = "certificates"
 MAX_CERTIFICATES = 5

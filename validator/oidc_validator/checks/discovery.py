@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Finding, Severity
-from ..jose import is_asymmetric_alg
-from ..model import Context
-from .base import CATALOGUE, effective_issuer, fetch_failure, parsed_tokens, token_label, url_kind
+from oidc_validator.checks.base import CATALOGUE, effective_issuer, fetch_failure, parsed_tokens, token_label, url_kind
+from oidc_validator.crypto.jose import is_asymmetric_alg
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 AREA = "discovery"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..findings import Finding, Severity
-from ..model import Context
-from .base import CATALOGUE, effective_issuer, parsed_tokens, short, split_url, token_issuers, token_label, url_kind
+from oidc_validator.checks.base import CATALOGUE, effective_issuer, parsed_tokens, short, split_url, token_issuers, token_label, url_kind
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 AREA = "issuer"
 

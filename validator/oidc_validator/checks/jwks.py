@@ -8,17 +8,23 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .. import certs
-from ..findings import Finding, Severity
-from ..jose import ALG_KEY, PRIVATE_MEMBERS, JoseError, b64url_decode, is_asymmetric_alg, is_none_alg, is_symmetric_alg, public_key_from_jwk
-from ..keyquality import roca_vulnerable
-from ..model import Context
-from .base import CATALOGUE, fetch_failure, jwks_keys
-from .certificates import validity_findings
+from oidc_validator.checks.base import CATALOGUE, fetch_failure, jwks_keys
+from oidc_validator.checks.certificates import validity_findings
+from oidc_validator.crypto import certs
+from oidc_validator.crypto.jose import (
+    JoseError,
+    b64url_decode,
+    is_asymmetric_alg,
+    is_none_alg,
+    is_symmetric_alg,
+)
+from oidc_validator.crypto.jwk import ALG_KEY, CURVES, PRIVATE_MEMBERS, public_key_from_jwk
+from oidc_validator.crypto.keyquality import roca_vulnerable
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 AREA = "jwks"
 MIN_RSA_BITS = 2048
-CURVES = {"EC": ("P-256", "P-384", "P-521"), "OKP": ("Ed25519",)}
 
 
 _register = CATALOGUE.registrar(AREA)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 
 from cryptography import x509
 
-from .. import certs
-from ..findings import Finding, Severity
-from ..model import Context
-from .base import CATALOGUE, jwks_keys
-from .certificates import leaf_certificates
+from oidc_validator.checks.base import CATALOGUE, jwks_keys
+from oidc_validator.checks.certificates import leaf_certificates
+from oidc_validator.crypto import certs
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 AREA = "keysource"
 NEAR_EXPIRY = timedelta(days=90)
@@ -43,15 +41,7 @@ PINNING_RISK = CATALOGUE.register(
 
 
 def _x5c_leaves(ctx: Context) -> list[x509.Certificate]:
-    leaves = []
-    for key in jwks_keys(ctx) or []:
-        chain = key.get("x5c")
-        if isinstance(chain, list) and chain and isinstance(chain[0], str):
-            try:
-                leaves.append(certs.load_der(base64.b64decode(chain[0], validate=True)))
-            except (binascii.Error, ValueError):
-                continue
-    return leaves
+    return [certs.load_der(der) for key in jwks_keys(ctx) or [] if (der := certs.x5c_leaf(key)) is not None]
 
 
 def rotation_signs(ctx: Context) -> list[str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..findings import Finding, Severity
-from ..model import Context
-from .base import CATALOGUE, effective_issuer, parsed_tokens, short, split_url, token_label
-from .vendor import recognise
+from oidc_validator.checks.base import CATALOGUE, effective_issuer, parsed_tokens, short, split_url, token_label
+from oidc_validator.checks.vendor import recognise
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 AREA = "mapping"
 ENTRA_HOSTS = (

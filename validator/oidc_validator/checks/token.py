@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..certs import public_jwk
-from ..findings import Finding, Severity
-from ..jose import (
-    ASYMMETRIC_ALGS,
+from oidc_validator.checks.base import CATALOGUE, jwks_keys, parsed_tokens, short, token_label
+from oidc_validator.checks.certificates import leaf_certificates
+from oidc_validator.crypto.jose import (
     CompactJws,
     JoseError,
     is_asymmetric_alg,
@@ -20,9 +19,9 @@ from ..jose import (
     split_compact,
     verify_signature,
 )
-from ..model import Context
-from .base import CATALOGUE, jwks_keys, parsed_tokens, short, token_label
-from .certificates import leaf_certificates
+from oidc_validator.crypto.jwk import ASYMMETRIC_ALGS, public_jwk
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 AREA = "token"
 
@@ -178,7 +177,7 @@ def check_token_form(ctx: Context) -> Iterator[Finding]:
         try:
             jws = split_compact(token.raw)
         except JoseError as exc:
-            yield _PARSE.get(exc.kind, _PARSE["json"]).finding(f"The {label} is not a usable JWT: {exc}.", token=label, kind=exc.kind)
+            yield _PARSE.get(exc.code, _PARSE["json"]).finding(f"The {label} is not a usable JWT: {exc}.", token=label, kind=exc.code)
             continue
         alg = jws.header.get("alg")
         if is_none_alg(alg):

@@ -7,10 +7,10 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC
 from typing import Any
 
-from ..findings import Finding, Severity
-from ..jose import CompactJws
-from ..model import Context
-from .base import CATALOGUE, parsed_tokens, short, token_label
+from oidc_validator.checks.base import CATALOGUE, parsed_tokens, short, token_label
+from oidc_validator.crypto.jose import CompactJws
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 AREA = "token"
 SKEW_SECONDS = 60

@@ -11,9 +11,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..findings import Finding, Severity
-from ..model import Context
-from .base import CATALOGUE, effective_issuer, parsed_tokens, split_url, token_label
+from oidc_validator.checks.base import CATALOGUE, effective_issuer, parsed_tokens, split_url, token_label
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 AREA = "vendor"
 

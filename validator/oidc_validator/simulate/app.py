@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..jose import JoseError, split_compact
-from .config import StandInConfig
-from .decide import Decision, decide_parsed
-from .keyring import CertificateKeys, JwksKeys, Keyring
-from .responses import FAMILIES, family_of
+from oidc_validator.crypto.jose import JoseError, split_compact
+from oidc_validator.simulate.config import StandInConfig
+from oidc_validator.simulate.decide import Decision, decide_parsed
+from oidc_validator.simulate.keyring import CertificateKeys, JwksKeys, Keyring
+from oidc_validator.simulate.responses import FAMILIES, family_of
 
 log = logging.getLogger("oidc_validator.simulate")
 

@@ -11,11 +11,11 @@ from typing import Any
 
 from cryptography import x509
 
-from ..bundle.verify import read_entries, verify_files
-from ..certs import public_jwk
-from ..errors import UsageError, ValidatorError
-from ..findings import Severity
-from ..options import FetchOptions
+from oidc_validator.bundle.verify.verifier import read_entries, verify_files
+from oidc_validator.crypto.jwk import public_jwk
+from oidc_validator.errors import UsageError, ValidatorError
+from oidc_validator.model.findings import Severity
+from oidc_validator.net.options import FetchOptions
 
 
 @dataclass(frozen=True)

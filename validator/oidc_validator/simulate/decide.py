@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..jose import CompactJws, JoseError, KeySet, is_asymmetric_alg, split_compact
-from .config import StandInConfig
+from oidc_validator.crypto.jose import CompactJws, JoseError, KeySet, is_asymmetric_alg, split_compact
+from oidc_validator.simulate.config import StandInConfig
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..fetch import fetch_json
-from ..jose import KeySet
-from ..model import Fetched
-from ..options import FetchOptions
+from oidc_validator.crypto.jose import KeySet
+from oidc_validator.model.context import Fetched
+from oidc_validator.net.fetch import fetch_json
+from oidc_validator.net.options import FetchOptions
 
 
 class Keyring(Protocol):

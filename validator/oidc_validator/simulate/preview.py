@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..bundle import BundleError, BundleOptions, build_contents
-from ..errors import ValidatorError
-from ..findings import Catalogue, Finding, Severity
-from ..model import Context
-from ..options import FetchOptions
-from .config import config_from_files
-from .serve import present
+from oidc_validator.bundle.contents import BundleOptions, build_contents
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.errors import ValidatorError
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Catalogue, Finding, Severity
+from oidc_validator.net.options import FetchOptions
+from oidc_validator.simulate.config import config_from_files
+from oidc_validator.simulate.serve import present
 
 SIMULATE_CATALOGUE = Catalogue()
 AREA = "simulate"

@@ -12,10 +12,10 @@ import time
 import httpx
 import uvicorn
 
-from ..errors import ValidatorError
-from .app import create_stand_in_app
-from .config import StandInConfig
-from .decide import Decision
+from oidc_validator.errors import ValidatorError
+from oidc_validator.simulate.app import create_stand_in_app
+from oidc_validator.simulate.config import StandInConfig
+from oidc_validator.simulate.decide import Decision
 
 PROBE_PATH = "/api/2.0/fo/session/?action=probe"
 

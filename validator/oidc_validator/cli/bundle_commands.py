@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from .bundle import BundleError, BundleOptions, build_contents, verify_bundle, write_zip
-from .bundle.material import slug
-from .findings import Finding, Severity
-from .model import Context
+from oidc_validator.bundle.archive import write_zip
+from oidc_validator.bundle.contents import BundleOptions, build_contents
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.bundle.material import slug
+from oidc_validator.bundle.verify.verifier import verify_bundle
+from oidc_validator.model.context import Context
+from oidc_validator.model.findings import Finding, Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 

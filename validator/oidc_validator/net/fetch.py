@@ -17,19 +17,23 @@ from typing import Any
 import certifi
 import httpx
 
-from .jose import strict_json_loads
-from .model import Fetched, FetchErrorKind
-from .options import FetchOptions
-from .urls import is_loopback_host
+from oidc_validator.crypto.jose import strict_json_loads
+from oidc_validator.errors import ValidatorError
+from oidc_validator.model.context import Fetched, FetchErrorKind
+from oidc_validator.net.options import FetchOptions
+from oidc_validator.net.urls import is_loopback_host
 
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/jwk-set+json"})
 USER_AGENT = "oidc-validator (pre-onboarding self-check)"
 
 
-class _Failed(Exception):
-    def __init__(self, kind: FetchErrorKind, detail: str) -> None:
-        super().__init__(detail)
-        self.kind = kind
+class _Failed(ValidatorError):
+    """A fetch that ended early; ``_fetch`` turns it into a ``Fetched`` whose ``error`` is this ``code``."""
+
+    code: FetchErrorKind
+
+    def __init__(self, code: FetchErrorKind, detail: str) -> None:
+        super().__init__(detail, code=code)
         self.detail = detail
 
 
@@ -44,6 +48,12 @@ def ssl_context(options: FetchOptions) -> ssl.SSLContext:
 def httpx_timeout(options: FetchOptions) -> httpx.Timeout:
     total = options.total_timeout_seconds
     return httpx.Timeout(total, connect=min(options.connect_timeout_seconds, total))
+
+
+def client_settings(options: FetchOptions) -> dict[str, Any]:
+    """What every HTTP client of the validator shares: its TLS roots and timeouts, redirects handled by hand
+    (each hop is checked), and nothing from the environment (no proxy or netrc the user did not name)."""
+    return {"verify": ssl_context(options), "timeout": httpx_timeout(options), "follow_redirects": False, "trust_env": False}
 
 
 def is_loopback_url(url: str) -> bool:
@@ -144,10 +154,7 @@ async def _read_capped(response: httpx.Response, max_body_bytes: int) -> bytes:
 async def _exchange(url: str, options: FetchOptions, progress: _Progress) -> Fetched:
     current = _check_url(url)
     async with httpx.AsyncClient(
-        verify=ssl_context(options),
-        timeout=httpx_timeout(options),
-        follow_redirects=False,
-        trust_env=False,
+        **client_settings(options),
         headers={"Accept": "application/json, application/jwk-set+json", "User-Agent": USER_AGENT},
     ) as client:
         while True:
@@ -202,7 +209,7 @@ async def _fetch(url: str, options: FetchOptions) -> Fetched:
         async with asyncio.timeout(options.total_timeout_seconds):
             return await _exchange(url, options, progress)
     except _Failed as failed:
-        error, detail = failed.kind, failed.detail
+        error, detail = failed.code, failed.detail
     except TimeoutError:
         error, detail = "timeout", f"no complete answer within the {options.total_timeout_seconds:g} s total timeout"
     except (OSError, ssl.SSLError, ValueError) as exc:  # e.g. an unreadable --ca-file, raised before any request

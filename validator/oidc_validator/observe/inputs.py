@@ -10,23 +10,21 @@ import argparse
 import ssl
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .environment import Environment
-from .errors import UsageError
-from .fetch import ssl_context
-from .model import CertificateInput, Inputs, SampleToken
-from .options import FetchOptions
+from oidc_validator.errors import UsageError
+from oidc_validator.model.context import CertificateInput, Inputs, SampleToken
+from oidc_validator.net.fetch import ssl_context
+from oidc_validator.net.options import FetchOptions, GrantRequest
+from oidc_validator.observe.environment import Environment
 
 MAX_TOKEN_BYTES = 1024 * 1024
 DEFAULTS = FetchOptions()
-
-__all__ = ["Environment", "GrantRequest", "RunConfig", "given_tokens", "parse_now", "resolve"]
 
 
 class OnboardingFile(BaseModel):
@@ -69,18 +67,6 @@ EXPECTED = {
 }
 PATH_KEYS = ("token_file", "ca_file")
 SECRET_KEYS = {"client_secret": "client_secret_env", "password": "password_env", "token": "token_file"}
-
-
-@dataclass(frozen=True)
-class GrantRequest:
-    """How to obtain sample tokens. The secrets are excluded from repr so they never reach a log."""
-
-    grant: str  # "client_credentials" | "password"
-    client_id: str
-    client_secret: str | None = field(default=None, repr=False)
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    scope: str | None = None
 
 
 @dataclass(frozen=True)

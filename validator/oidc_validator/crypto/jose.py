@@ -10,32 +10,14 @@ from __future__ import annotations
 import binascii
 import json
 import re
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, RSAPSSAlgorithm
-from jwt.exceptions import InvalidKeyError
+from oidc_validator.crypto.jwk import ALG_KEY, ALGORITHMS, ASYMMETRIC_ALGS, JwkError, public_key_from_jwk
+from oidc_validator.errors import ValidatorError
 
 DEFAULT_MAX_TOKEN_BYTES = 16 * 1024
-
-# RFC 7518 section 3.1 and RFC 8037: the asymmetric signature algorithms a verifier may accept.
-# Each maps to the key type and, for curves, the one curve it is defined on (RFC 7518 section 3.4).
-ALG_KEY: dict[str, tuple[str, str | None]] = {
-    "RS256": ("RSA", None),
-    "RS384": ("RSA", None),
-    "RS512": ("RSA", None),
-    "PS256": ("RSA", None),
-    "PS384": ("RSA", None),
-    "PS512": ("RSA", None),
-    "ES256": ("EC", "P-256"),
-    "ES384": ("EC", "P-384"),
-    "ES512": ("EC", "P-521"),
-    "EdDSA": ("OKP", "Ed25519"),
-}
-ASYMMETRIC_ALGS = frozenset(ALG_KEY)
-PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth")
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _B64URL_VALUE = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
@@ -45,12 +27,16 @@ _PADDING = {0: b"", 2: b"==", 3: b"="}
 _URLSAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 
-class JoseError(ValueError):
-    """A token that is not a strict compact JWS. ``kind`` is stable snake_case."""
+class JoseError(ValidatorError, ValueError):
+    """A token that is not a strict compact JWS. ``code`` is stable snake_case.
 
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
+    Still a ValueError: callers that treat any unparseable input alike catch ValueError.
+    """
+
+    code = "jose"
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code=code)
 
 
 @dataclass(frozen=True)
@@ -134,7 +120,7 @@ def json_object(data: bytes, what: str) -> dict[str, Any]:
     try:
         value = strict_json_loads(text)
     except JoseError as exc:
-        raise JoseError(exc.kind, f"the {what} {exc}") from None
+        raise JoseError(exc.code, f"the {what} {exc}") from None
     if not isinstance(value, dict):
         raise JoseError("not_object", f"the {what} is JSON but not an object")
     return value
@@ -160,46 +146,10 @@ def split_compact(token: str, *, max_bytes: int = DEFAULT_MAX_TOKEN_BYTES) -> Co
         try:
             decoded.append(b64url_decode(segment))
         except JoseError as exc:
-            raise JoseError(exc.kind, f"the {name} segment {exc}") from None
+            raise JoseError(exc.code, f"the {name} segment {exc}") from None
     header = json_object(decoded[0], "header")
     payload = json_object(decoded[1], "payload")
     return CompactJws(header, payload, f"{header_b64}.{payload_b64}".encode("ascii"), decoded[2])
-
-
-def public_members(jwk: Mapping[str, Any]) -> dict[str, Any]:
-    """The JWK without private members, so a leaked private JWK is still only read as public."""
-    return {k: v for k, v in jwk.items() if k not in PRIVATE_MEMBERS}
-
-
-def public_key_from_jwk(jwk: Mapping[str, Any]) -> Any:
-    """A cryptography public key from the JWK's public members (RSA, EC, OKP); raises ValueError."""
-    public = public_members(jwk)
-    kty = public.get("kty")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            if kty == "RSA":
-                return RSAAlgorithm.from_jwk(public)
-            if kty == "EC":
-                return ECAlgorithm.from_jwk(public)
-            if kty == "OKP":
-                return OKPAlgorithm.from_jwk(public)
-        except (InvalidKeyError, ValueError, TypeError, KeyError, binascii.Error) as exc:
-            raise ValueError(str(exc) or type(exc).__name__) from None
-    raise ValueError(f"unsupported key type {kty!r}")
-
-
-def _algorithm(alg: str) -> RSAAlgorithm | RSAPSSAlgorithm | ECAlgorithm | OKPAlgorithm:
-    if alg.startswith("RS"):
-        return RSAAlgorithm(getattr(RSAAlgorithm, f"SHA{alg[2:]}"))
-    if alg.startswith("PS"):
-        return RSAPSSAlgorithm(getattr(RSAPSSAlgorithm, f"SHA{alg[2:]}"))
-    if alg.startswith("ES"):
-        return ECAlgorithm(getattr(ECAlgorithm, f"SHA{alg[2:]}"))
-    return OKPAlgorithm()
-
-
-_ALGORITHMS = {alg: _algorithm(alg) for alg in ASYMMETRIC_ALGS}
 
 
 def key_fits(jwk: Mapping[str, Any], alg: str) -> list[str]:
@@ -232,9 +182,9 @@ def select_keys(keys: Iterable[Mapping[str, Any]], kid: str, alg: str) -> list[M
 def verify_signature(jws: CompactJws, jwk: Mapping[str, Any], alg: str) -> bool:
     """Verify with exactly this key; ``none`` and HS* are refused, never attempted."""
     if not is_asymmetric_alg(alg):
-        raise ValueError(f"refusing to verify with {alg!r}: only asymmetric algorithms are accepted")
+        raise JwkError(f"refusing to verify with {alg!r}: only asymmetric algorithms are accepted", code="alg_refused")
     if key_fits(jwk, alg):
-        raise ValueError(f"the key does not fit {alg}")
+        raise JwkError(f"the key does not fit {alg}", code="key_does_not_fit")
     # A one-off check builds its key; a verifier that sees many tokens keeps Candidates in a KeySet.
     return _candidate(jwk, alg).verify(jws)
 
@@ -249,10 +199,10 @@ class Candidate:
     build_error: str | None = None
 
     def verify(self, jws: CompactJws) -> bool:
-        """As ``verify_signature``; raises ValueError when the JWK does not build a key."""
+        """As ``verify_signature``; raises JwkError (a ValueError) when the JWK does not build a key."""
         if self.public_key is None:
-            raise ValueError(self.build_error or "the key cannot be built")
-        return bool(_ALGORITHMS[self.alg].verify(jws.signing_input, self.public_key, jws.signature))
+            raise JwkError(self.build_error or "the key cannot be built")
+        return bool(ALGORITHMS[self.alg].verify(jws.signing_input, self.public_key, jws.signature))
 
 
 def _candidate(jwk: Mapping[str, Any], alg: str) -> Candidate:

@@ -15,15 +15,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from . import __version__
-from .arguments import add_bundle_arguments, add_input_arguments, add_verify_bundle_arguments
-from .environment import Environment
-from .errors import UsageError, ValidatorError
-from .findings import Finding, Severity
+from oidc_validator import __version__
+from oidc_validator.cli.arguments import add_bundle_arguments, add_input_arguments, add_verify_bundle_arguments
+from oidc_validator.errors import UsageError, ValidatorError
+from oidc_validator.model.findings import Finding, Severity
+from oidc_validator.observe.environment import Environment
 
 if TYPE_CHECKING:
-    from .inputs import RunConfig
-    from .model import Context
+    from oidc_validator.model.context import Context
+    from oidc_validator.observe.inputs import RunConfig
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 PROG = "oidc-validator"
@@ -84,22 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def checked(args: argparse.Namespace, env: Environment) -> tuple[RunConfig, Context, list[Finding]]:
     """The check pipeline: flags -> inputs -> observations -> findings (and the stand-in's verdict with --simulate)."""
-    from . import observe
-    from .checks import run_checks
-    from .inputs import resolve
+    from oidc_validator.checks.run import run_checks
+    from oidc_validator.observe import collect as observe
+    from oidc_validator.observe.inputs import resolve
 
     config = resolve(args, env)
     ctx = observe.context(config)
     findings = list(run_checks(ctx))
     if getattr(args, "simulate", False):
-        from .simulate.preview import simulate_findings
+        from oidc_validator.simulate.preview import simulate_findings
 
         findings += simulate_findings(ctx, findings, fetch=config.fetch)
     return config, ctx, findings
 
 
 def _run_check(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
-    from .report import onboarding_values, render_json, render_text, use_colour
+    from oidc_validator.report.render import onboarding_values, render_json, render_text, use_colour
 
     _, ctx, findings = checked(args, env)
     values = onboarding_values(ctx)
@@ -111,8 +111,8 @@ def _run_check(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
 
 
 def _run_inspect(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
-    from .inputs import given_tokens, parse_now
-    from .inspect import JoseError, decode, explain, render_json, render_text
+    from oidc_validator.observe.inputs import given_tokens, parse_now
+    from oidc_validator.report.inspect import JoseError, decode, explain, render_json, render_text
 
     if args.token is None and args.token_file is None:
         raise UsageError("inspect needs a TOKEN, - for stdin, or --token-file FILE")
@@ -129,16 +129,16 @@ def _run_inspect(args: argparse.Namespace, env: Environment, out: TextIO) -> int
 
 
 def _run_bundle(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
-    from .bundle_cli import run_bundle
-    from .obtain import secret_forms
+    from oidc_validator.cli.bundle_commands import run_bundle
+    from oidc_validator.net.obtain import secret_forms
 
     config, ctx, findings = checked(args, env)
     return run_bundle(ctx, findings, args, forbidden=secret_forms(config.grant) if config.grant else (), out=out)
 
 
 def _run_verify_bundle(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
-    from .bundle_cli import run_verify_bundle
-    from .inputs import parse_now
+    from oidc_validator.cli.bundle_commands import run_verify_bundle
+    from oidc_validator.observe.inputs import parse_now
 
     return run_verify_bundle(args.bundle, now=parse_now(args.now, env), fmt=args.format, out=out)
 
@@ -146,10 +146,10 @@ def _run_verify_bundle(args: argparse.Namespace, env: Environment, out: TextIO) 
 def _run_simulate(args: argparse.Namespace, env: Environment) -> int:
     from dataclasses import replace
 
-    from .inputs import parse_now
-    from .options import FetchOptions
-    from .simulate import load_bundle, parse_users
-    from .simulate.serve import serve
+    from oidc_validator.net.options import FetchOptions
+    from oidc_validator.observe.inputs import parse_now
+    from oidc_validator.simulate.config import load_bundle, parse_users
+    from oidc_validator.simulate.serve import serve
 
     users = parse_users(args.user, args.users_file)
     if not users:
@@ -163,10 +163,10 @@ def _run_simulate(args: argparse.Namespace, env: Environment) -> int:
 
 
 def _run_catalogue(out: TextIO) -> int:
-    from .bundle import BUNDLE_CATALOGUE
-    from .checks import CATALOGUE
-    from .report import catalogue_markdown
-    from .simulate.preview import SIMULATE_CATALOGUE
+    from oidc_validator.bundle.codes import BUNDLE_CATALOGUE
+    from oidc_validator.checks.run import CATALOGUE
+    from oidc_validator.report.render import catalogue_markdown
+    from oidc_validator.simulate.preview import SIMULATE_CATALOGUE
 
     out.write(catalogue_markdown([*CATALOGUE, *SIMULATE_CATALOGUE, *BUNDLE_CATALOGUE]))
     return EXIT_OK

@@ -1,7 +1,7 @@
 """``oidc-validator inspect``: decode and explain a token without verifying it.
 
 The signature is a credential's part: only its length is shown. Decoding uses the checks' strict
-compact-JWS splitter (validator.jose), so what inspect accepts is what check accepts.
+compact-JWS splitter (oidc_validator.crypto.jose), so what inspect accepts is what check accepts.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .jose import CompactJws, JoseError, split_compact
-from .report import mapping_claim, terminal_json
+from oidc_validator.crypto.jose import CompactJws, JoseError, split_compact
+from oidc_validator.report.render import mapping_claim, terminal_json
 
 TIME_CLAIMS = ("exp", "nbf", "iat", "auth_time", "updated_at")
 

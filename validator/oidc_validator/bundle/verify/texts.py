@@ -7,17 +7,17 @@ gap: the ticket text Support reads is exactly the data the checks ran on.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
-from .. import __version__
-from ..findings import Finding, Severity
-from ..report import render_text, report_schema
-from . import codes
-from .render import request_markdown
+from oidc_validator import __version__
+from oidc_validator.bundle import codes
+from oidc_validator.bundle.render import request_markdown
+from oidc_validator.bundle.verify.schema import json_entry
+from oidc_validator.model.findings import Finding, Severity
+from oidc_validator.report.render import render_text, report_schema
 
 
 def _findings(report: Mapping[str, Any]) -> list[Finding]:
@@ -25,12 +25,12 @@ def _findings(report: Mapping[str, Any]) -> list[Finding]:
 
 
 def parse_report(files: Mapping[str, bytes]) -> tuple[dict[str, Any] | None, list[Finding]]:
-    if "report.json" not in files:
+    entry = json_entry(files, "report.json", codes.REPORT_INVALID)
+    if entry is None:
         return None, []  # reported as a required file
-    try:
-        report = json.loads(files["report.json"])
-    except ValueError as exc:
-        return None, [codes.REPORT_INVALID.finding(f"report.json is not valid JSON ({exc}).", file="report.json")]
+    report, unreadable = entry
+    if unreadable:
+        return None, unreadable
     errors = sorted(Draft202012Validator(report_schema()).iter_errors(report), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         return None, [codes.REPORT_INVALID.finding(f"report.json: {e.json_path}: {e.message}", file="report.json") for e in errors[:20]]

@@ -11,22 +11,29 @@ import os
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from importlib import resources
 from typing import Any, TextIO
 
-from .findings import Code, Finding, Severity
-from .jose import JoseError, split_compact
-from .model import Context, SampleToken
+from oidc_validator.crypto.jose import JoseError, split_compact
+from oidc_validator.model.context import Context, SampleToken
+from oidc_validator.model.findings import Code, Finding, Severity
 
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
-def report_schema() -> dict[str, Any]:
-    text = resources.files("oidc_validator").joinpath("schemas/report.schema.json").read_text(encoding="utf-8")
+@cache
+def package_schema(name: str) -> dict[str, Any]:
+    """A JSON Schema shipped in oidc_validator/schemas/ (report.schema.json, onboarding.schema.json); read once."""
+    text = resources.files("oidc_validator").joinpath("schemas", name).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+def report_schema() -> dict[str, Any]:
+    return package_schema("report.schema.json")
 
 
 def use_colour(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:

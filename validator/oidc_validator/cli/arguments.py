@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .bundle.limits import KEY_SOURCES, MAX_CERTIFICATES
-from .options import FetchOptions
+from oidc_validator.bundle.limits import KEY_SOURCES, MAX_CERTIFICATES
+from oidc_validator.net.options import FetchOptions
 
 DEFAULTS = FetchOptions()
 

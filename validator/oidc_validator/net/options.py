@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -16,3 +16,15 @@ class FetchOptions:
     max_body_bytes: int = 1024 * 1024
     max_redirects: int = 3
     ca_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class GrantRequest:
+    """How to obtain sample tokens. The secrets are excluded from repr so they never reach a log."""
+
+    grant: str  # "client_credentials" | "password"
+    client_id: str
+    client_secret: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    scope: str | None = None

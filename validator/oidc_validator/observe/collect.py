@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .certfiles import read_certificate_file
-from .fetch import fetch_json, is_loopback_url
-from .inputs import GrantRequest, RunConfig
-from .model import Context, Fetched, Inputs, Observations, TokenRequestFailure
-from .obtain import obtain_tokens
-from .options import FetchOptions
+from oidc_validator.model.context import Context, Fetched, Inputs, Observations, TokenRequestFailure
+from oidc_validator.net.fetch import fetch_json, is_loopback_url
+from oidc_validator.net.obtain import obtain_tokens
+from oidc_validator.net.options import FetchOptions, GrantRequest
+from oidc_validator.observe.certfiles import read_certificate_file
+from oidc_validator.observe.inputs import RunConfig
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 

@@ -18,10 +18,10 @@ from urllib.parse import quote, quote_plus
 import httpx
 from authlib.integrations.base_client import OAuthError
 
-from .fetch import USER_AGENT, httpx_timeout, one_line, ssl_context, url_problem
-from .inputs import GrantRequest
-from .model import SampleToken, TokenKind, TokenRequestFailure
-from .options import FetchOptions
+from oidc_validator.errors import ValidatorError
+from oidc_validator.model.context import SampleToken, TokenKind, TokenRequestFailure
+from oidc_validator.net.fetch import USER_AGENT, client_settings, one_line, url_problem
+from oidc_validator.net.options import FetchOptions, GrantRequest
 
 with warnings.catch_warnings():
     # authlib 1.9 warns on import when it uses httpx rather than its httpx2 fork; httpx is what this project pins.
@@ -31,8 +31,10 @@ with warnings.catch_warnings():
 TOKEN_FIELDS: tuple[TokenKind, ...] = ("access_token", "id_token")
 
 
-class _Refused(Exception):
-    pass
+class _Refused(ValidatorError):
+    """The token response was refused before it was read (too large); the run reports it as data."""
+
+    code = "token_response_too_large"
 
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
@@ -70,10 +72,7 @@ async def _request(token_endpoint: str, grant: GrantRequest, options: FetchOptio
         # A public client (password grant without a secret) authenticates with its client_id only.
         token_endpoint_auth_method="client_secret_basic" if grant.client_secret else "none",
         scope=grant.scope,
-        verify=ssl_context(options),
-        timeout=httpx_timeout(options),
-        follow_redirects=False,
-        trust_env=False,
+        **client_settings(options),
         headers={"User-Agent": USER_AGENT},
         event_hooks={"response": [guard]},
     )

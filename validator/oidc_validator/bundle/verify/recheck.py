@@ -13,13 +13,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import certs
-from ..checks import certificates as cert_checks
-from ..checks import jwks as jwks_checks
-from ..findings import Finding
-from ..model import CertificateFile, Context, Fetched, Inputs, Observations
-from . import codes
-from .material import certificate_facts
+from oidc_validator.bundle import codes
+from oidc_validator.bundle.material import certificate_facts
+from oidc_validator.checks import certificates as cert_checks
+from oidc_validator.checks import jwks as jwks_checks
+from oidc_validator.crypto import certs
+from oidc_validator.model.context import CertificateFile, Context, Fetched, Inputs, Observations
+from oidc_validator.model.findings import Finding
 
 _JWKS_CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (
     jwks_checks.check_jwks_fetched,

@@ -8,7 +8,6 @@ and the no-secrets rule re-applied to every file.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import zipfile
 from collections.abc import Mapping
@@ -18,14 +17,14 @@ from typing import Any
 
 import jwt
 
-from ..findings import Finding, Severity
-from . import codes
-from .errors import BundleError
-from .guard import PRIVATE_KEY_MARKER
-from .recheck import key_findings, parse_jwks, token_kid_findings
-from .sample import is_expired
-from .schema import schema_errors
-from .texts import parse_report, text_findings
+from oidc_validator.bundle import codes
+from oidc_validator.bundle.errors import BundleError
+from oidc_validator.bundle.sample import is_expired
+from oidc_validator.bundle.verify.recheck import key_findings, parse_jwks, token_kid_findings
+from oidc_validator.bundle.verify.schema import json_entry, schema_errors
+from oidc_validator.bundle.verify.texts import parse_report, text_findings
+from oidc_validator.crypto import pem
+from oidc_validator.model.findings import Finding, Severity
 
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 MAX_ENTRIES = 64
@@ -97,12 +96,12 @@ def checksum_findings(files: Mapping[str, bytes]) -> list[Finding]:
 
 
 def onboarding_findings(files: Mapping[str, bytes]) -> tuple[Any, list[Finding]]:
-    if "onboarding.json" not in files:
+    entry = json_entry(files, "onboarding.json", codes.ONBOARDING_INVALID)
+    if entry is None:
         return None, []  # reported as a required file
-    try:
-        doc = json.loads(files["onboarding.json"])
-    except ValueError as exc:
-        return None, [codes.ONBOARDING_INVALID.finding(f"onboarding.json is not valid JSON ({exc}).", file="onboarding.json")]
+    doc, unreadable = entry
+    if unreadable:
+        return None, unreadable
     problems = schema_errors(doc)
     findings = [codes.ONBOARDING_INVALID.finding(f"onboarding.json: {p}", file="onboarding.json", violation=p) for p in problems]
     return (doc if isinstance(doc, dict) else None), findings
@@ -112,7 +111,7 @@ def secret_findings(doc: Any, files: Mapping[str, bytes], now: datetime) -> list
     findings = [
         codes.SECRET.finding(f"{name} contains a PEM private key (not shown).", file=name)
         for name, data in files.items()
-        if PRIVATE_KEY_MARKER.search(data)
+        if pem.has_private_key(data)
     ]
     sample = doc.get("sample_token") if isinstance(doc, dict) else None
     included = sample.get("included_file") if isinstance(sample, dict) else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,19 +12,19 @@ from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+from jwt.utils import base64url_encode
 
-from .jose import public_key_from_jwk
+from oidc_validator.crypto import pem
+from oidc_validator.crypto.jwk import public_key_from_jwk
+from oidc_validator.errors import ValidatorError
 
 EXPIRY_WARNING = timedelta(days=30)
 
-_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
-_PEM_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
 
+class CertificateError(ValidatorError, ValueError):
+    """Bytes that are not a DER X.509 certificate; still a ValueError, as cryptography's own parse error is."""
 
-class CertificateError(ValueError):
-    pass
+    code = "certificate_invalid"
 
 
 @dataclass(frozen=True)
@@ -37,31 +36,33 @@ class CertificateMaterial:
     error: str | None = None
 
 
+def is_certificate(der: bytes) -> bool:
+    try:
+        x509.load_der_x509_certificate(der)
+    except ValueError:
+        return False
+    return True
+
+
 def read_certificate_material(data: bytes) -> CertificateMaterial:
     """Parse a PEM bundle or a single DER certificate; a private key is noted, never kept."""
-    if b"-----BEGIN" in data:
-        private = any(b"PRIVATE KEY" in m.group(1) for m in _PEM_BEGIN.finditer(data))
-        blocks = list(_PEM_BLOCK.finditer(data))
-        ders: list[bytes] = []
-        for block in blocks:
-            if block.group(1) != b"CERTIFICATE":
-                continue
-            try:
-                der = base64.b64decode(b"".join(block.group(2).split()), validate=True)
-                x509.load_der_x509_certificate(der)
-            except (binascii.Error, ValueError):
-                return CertificateMaterial(tuple(ders), private, "a PEM CERTIFICATE block is corrupt or truncated")
-            ders.append(der)
-        if len(_PEM_BEGIN.findall(data)) > len(blocks):
-            return CertificateMaterial(tuple(ders), private, "a PEM block has no END line: the file is truncated")
-        if not ders:
-            return CertificateMaterial((), private, "the PEM file holds no CERTIFICATE block")
-        return CertificateMaterial(tuple(ders), private)
-    try:
-        x509.load_der_x509_certificate(data)
-    except ValueError:
-        return CertificateMaterial((), False, "neither PEM nor a DER X.509 certificate (or truncated)")
-    return CertificateMaterial((data,), False)
+    if b"-----BEGIN" not in data:
+        if not is_certificate(data):
+            return CertificateMaterial((), False, "neither PEM nor a DER X.509 certificate (or truncated)")
+        return CertificateMaterial((data,), False)
+    found = pem.scan(data)
+    ders: list[bytes] = []
+    for block in found.blocks:
+        if block.label != pem.CERTIFICATE:
+            continue
+        if block.der is None or not is_certificate(block.der):
+            return CertificateMaterial(tuple(ders), found.private_key, "a PEM CERTIFICATE block is corrupt or truncated")
+        ders.append(block.der)
+    if found.unterminated:
+        return CertificateMaterial(tuple(ders), found.private_key, "a PEM block has no END line: the file is truncated")
+    if not ders:
+        return CertificateMaterial((), found.private_key, "the PEM file holds no CERTIFICATE block")
+    return CertificateMaterial(tuple(ders), found.private_key)
 
 
 def load_der(der: bytes) -> x509.Certificate:
@@ -88,14 +89,26 @@ def same_public_key(certificate: x509.Certificate, jwk: Mapping[str, Any]) -> bo
         return False
 
 
+def x5c_leaf(jwk: Mapping[str, Any]) -> bytes | None:
+    """RFC 7517 section 4.7: the DER of the x5c leaf (standard base64, not base64url); None when absent or unusable."""
+    chain = jwk.get("x5c")
+    if not isinstance(chain, list) or not chain or not isinstance(chain[0], str):
+        return None
+    try:
+        der = base64.b64decode(chain[0], validate=True)
+    except (binascii.Error, ValueError):
+        return None  # the JWKS checks report a corrupt x5c; its callers only skip it
+    return der if is_certificate(der) else None
+
+
 def x5t(der: bytes) -> str:
     """RFC 7517 section 4.8: base64url SHA-1 of the DER certificate."""
-    return base64.urlsafe_b64encode(hashlib.sha1(der, usedforsecurity=False).digest()).rstrip(b"=").decode()
+    return base64url_encode(hashlib.sha1(der, usedforsecurity=False).digest()).decode()
 
 
 def x5t_s256(der: bytes) -> str:
     """RFC 7517 section 4.9: base64url SHA-256 of the DER certificate."""
-    return base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
+    return base64url_encode(hashlib.sha256(der).digest()).decode()
 
 
 def fingerprint_sha256(certificate: x509.Certificate) -> str:
@@ -129,18 +142,3 @@ def describe(certificate: x509.Certificate) -> dict[str, str]:
         "not_after": certificate.not_valid_after_utc.isoformat(),
         "sha256_fingerprint": fingerprint_sha256(certificate),
     }
-
-
-def public_jwk(public_key: Any) -> dict[str, Any] | None:
-    """The JWK (public members only, PyJWT's export) of an RSA, EC or Ed25519 public key; None for other key types."""
-    jwk: dict[str, Any]
-    if isinstance(public_key, rsa.RSAPublicKey):
-        jwk = RSAAlgorithm.to_jwk(public_key, as_dict=True)
-    elif isinstance(public_key, ec.EllipticCurvePublicKey):
-        jwk = ECAlgorithm.to_jwk(public_key, as_dict=True)
-    elif isinstance(public_key, ed25519.Ed25519PublicKey):
-        jwk = OKPAlgorithm.to_jwk(public_key, as_dict=True)
-    else:
-        return None
-    jwk.pop("key_ops", None)  # RFC 7517 section 4.3: callers set "use"
-    return jwk

@@ -1,0 +1,98 @@
+"""JWKs: which members are secret, the algorithms the project verifies and the key each needs, JWK <-> key objects.
+
+The algorithm objects and the EC curve each ES* algorithm is bound to come from PyJWT's own table
+(``jwt.algorithms.get_default_algorithms``); only the project's policy (which of them it accepts) is written here.
+"""
+
+from __future__ import annotations
+
+import binascii
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jwt.algorithms import Algorithm, ECAlgorithm, OKPAlgorithm, RSAAlgorithm, get_default_algorithms
+from jwt.exceptions import InvalidKeyError
+
+from oidc_validator.errors import ValidatorError
+
+# RFC 7518 sections 6.3.2 and 6.2.2: the private members of RSA and EC/OKP keys.
+PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth")
+# Plus an oct key's "k" (RFC 7518 section 6.4.1): nothing of these may leave the machine.
+SECRET_MEMBERS = (*PRIVATE_MEMBERS, "k")
+
+# RFC 7518 section 3.1 and RFC 8037: the asymmetric signature algorithms a verifier may accept. PyJWT's table
+# also holds ES256K (RFC 8812) and ES521 (its own alias of ES512); Qualys verifies neither, so they stay out.
+VERIFIED_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+ALGORITHMS: dict[str, Algorithm] = {alg: algorithm for alg, algorithm in get_default_algorithms().items() if alg in VERIFIED_ALGS}
+
+# cryptography's curve names as JWK "crv" values (RFC 7518 section 6.2.1.1, RFC 8812 section 3.1). PyJWT keeps
+# this mapping inside to_jwk/from_jwk and exposes no table of it, so this is its one copy in the project.
+JWK_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521", "secp256k1": "secp256k1"}
+# PyJWT's EdDSA takes Ed25519 and Ed448 keys alike; the project supports Ed25519 only (Ed448 is reported unsupported).
+EDDSA_CURVE = "Ed25519"
+
+
+class JwkError(ValidatorError, ValueError):
+    """A JWK that builds no usable public key, or a key/alg pairing refused. Still a ValueError for the callers that catch that."""
+
+    code = "jwk_invalid"
+
+
+def _key_needed(algorithm: Algorithm) -> tuple[str, str | None]:
+    if isinstance(algorithm, RSAAlgorithm):  # RSAPSSAlgorithm included
+        return "RSA", None
+    if isinstance(algorithm, ECAlgorithm):
+        curve = algorithm.expected_curve
+        return "EC", (JWK_CURVES[str(curve.name)] if curve is not None else None)
+    if isinstance(algorithm, OKPAlgorithm):
+        return "OKP", EDDSA_CURVE
+    raise TypeError(f"not an asymmetric algorithm: {type(algorithm).__name__}")
+
+
+# Each algorithm's key type and, for curves, the one curve it is defined on (RFC 7518 section 3.4).
+ALG_KEY: dict[str, tuple[str, str | None]] = {alg: _key_needed(algorithm) for alg, algorithm in ALGORITHMS.items()}
+ASYMMETRIC_ALGS = frozenset(ALG_KEY)
+# The curves some accepted algorithm is defined on, per key type, in the algorithms' order.
+CURVES: dict[str, tuple[str, ...]] = {
+    kty: tuple(dict.fromkeys(crv for needed, crv in ALG_KEY.values() if needed == kty and crv is not None)) for kty in ("EC", "OKP")
+}
+
+
+def public_members(jwk: Mapping[str, Any]) -> dict[str, Any]:
+    """The JWK without secret members, so a leaked private JWK is still only read (or passed on) as public."""
+    return {k: v for k, v in jwk.items() if k not in SECRET_MEMBERS}
+
+
+def public_key_from_jwk(jwk: Mapping[str, Any]) -> Any:
+    """A cryptography public key from the JWK's public members (RSA, EC, OKP); raises JwkError (a ValueError)."""
+    public = public_members(jwk)
+    kty = public.get("kty")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if kty == "RSA":
+                return RSAAlgorithm.from_jwk(public)
+            if kty == "EC":
+                return ECAlgorithm.from_jwk(public)
+            if kty == "OKP":
+                return OKPAlgorithm.from_jwk(public)
+        except (InvalidKeyError, ValueError, TypeError, KeyError, binascii.Error) as exc:
+            raise JwkError(str(exc) or type(exc).__name__) from None
+    raise JwkError(f"unsupported key type {kty!r}", code="jwk_unsupported_kty")
+
+
+def public_jwk(public_key: Any) -> dict[str, Any] | None:
+    """The JWK (public members only, PyJWT's export) of an RSA, EC or Ed25519 public key; None for other key types."""
+    jwk: dict[str, Any]
+    if isinstance(public_key, rsa.RSAPublicKey):
+        jwk = RSAAlgorithm.to_jwk(public_key, as_dict=True)
+    elif isinstance(public_key, ec.EllipticCurvePublicKey):
+        jwk = ECAlgorithm.to_jwk(public_key, as_dict=True)
+    elif isinstance(public_key, ed25519.Ed25519PublicKey):
+        jwk = OKPAlgorithm.to_jwk(public_key, as_dict=True)
+    else:
+        return None
+    jwk.pop("key_ops", None)  # RFC 7517 section 4.3: callers set "use"
+    return jwk

@@ -1,0 +1,1 @@
+"""Presenting results: the text/JSON report and catalogue, and ``inspect``'s token explanation."""
