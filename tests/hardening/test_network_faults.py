@@ -19,6 +19,7 @@ from oidc_idp.keys.tls import ensure_tls
 from oidc_validator.model.context import Fetched
 from oidc_validator.net.fetch import fetch_json
 from oidc_validator.net.options import FetchOptions
+from rawhttp import read_head
 
 OPTIONS = FetchOptions(connect_timeout_seconds=0.5, total_timeout_seconds=1.0, max_body_bytes=64 * 1024)
 SERVER_LIFETIME_SECONDS = 5.0
@@ -65,29 +66,19 @@ def _guarded(handle: Callable[[socket.socket], None], conn: socket.socket) -> No
         conn.close()
 
 
-def _read_request(conn: socket.socket) -> None:
-    conn.settimeout(2)
-    data = b""
-    while b"\r\n\r\n" not in data and len(data) < 65536:
-        chunk = conn.recv(4096)
-        if not chunk:
-            return
-        data += chunk
-
-
 def reset(conn: socket.socket) -> None:
-    _read_request(conn)
+    read_head(conn, timeout_seconds=2)
     # SO_LINGER with a zero timeout turns close() into a TCP RST.
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 def silent(conn: socket.socket) -> None:
-    _read_request(conn)
+    read_head(conn, timeout_seconds=2)
     time.sleep(3)  # never answers within the client's deadline; bounded so the thread ends
 
 
 def endless(conn: socket.socket) -> None:
-    _read_request(conn)
+    read_head(conn, timeout_seconds=2)
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
     chunk = b'{"keys": [' + b" " * 8000
     deadline = time.monotonic() + 3
@@ -96,7 +87,7 @@ def endless(conn: socket.socket) -> None:
 
 
 def jwks(conn: socket.socket) -> None:
-    _read_request(conn)
+    read_head(conn, timeout_seconds=2)
     body = b'{"keys": []}'
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
 

@@ -10,6 +10,7 @@ import pytest
 
 from oidc_idp import RunningIdp, running
 from oidc_idp.run.protocol import MAX_HEAD_BYTES
+from rawhttp import read_head
 
 TIMEOUT_SECONDS = 10
 
@@ -25,13 +26,7 @@ def exchange(idp: RunningIdp, request: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", idp.port), timeout=TIMEOUT_SECONDS) as sock:
         with contextlib.suppress(OSError):  # the server may close while a huge head is still being sent
             sock.sendall(request)
-        answer = b""
-        while b"\r\n\r\n" not in answer or len(answer) < 12:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
-        return answer
+        return read_head(sock, timeout_seconds=TIMEOUT_SECONDS)
 
 
 def head(extra_header_bytes: int, body: bytes = b"", path: str = "/jwks") -> bytes:

@@ -20,10 +20,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from jwt.utils import base64url_encode
 
 from oidc_idp.keys.certificates import issue_certificate
+from oidc_idp.keys.keygen import jwk_of
 from oidc_validator.model.context import CertificateFile, Context, Fetched, Inputs, Observations, SampleToken
 from oidc_validator.model.findings import Finding, Severity
 
@@ -142,13 +142,7 @@ def public_jwk(
 
     ``private`` keeps the private members, as a careless IdP might publish them; ``alg=None`` leaves alg out.
     """
-    material = key if private else key.public_key()
-    if isinstance(key, rsa.RSAPrivateKey):
-        jwk = RSAAlgorithm.to_jwk(material, as_dict=True)
-    elif isinstance(key, ec.EllipticCurvePrivateKey):
-        jwk = ECAlgorithm.to_jwk(material, as_dict=True)
-    else:
-        jwk = OKPAlgorithm.to_jwk(material, as_dict=True)
+    jwk = jwk_of(key if private else key.public_key())
     jwk["use"] = "sig"
     if kid is not None:
         jwk["kid"] = kid

@@ -49,16 +49,23 @@ def self_signed_certificate(key: PrivateKey, *, common_name: str, not_before: da
     )
 
 
+_EXPORTERS: tuple[tuple[tuple[type, ...], Any], ...] = (
+    ((rsa.RSAPrivateKey, rsa.RSAPublicKey), RSAAlgorithm),
+    ((ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey), ECAlgorithm),
+)
+
+
+def jwk_of(key: PrivateKey | PublicKey) -> dict[str, Any]:
+    """PyJWT's own JWK export of a key: the private members too when ``key`` is private."""
+    exporter: Any = next((algorithm for kinds, algorithm in _EXPORTERS if isinstance(key, kinds)), OKPAlgorithm)
+    jwk: dict[str, Any] = exporter.to_jwk(key, as_dict=True)
+    return jwk
+
+
 def public_jwk(public_key: PublicKey) -> dict[str, Any]:
-    """Public members only, produced by PyJWT's own JWK export."""
-    if isinstance(public_key, rsa.RSAPublicKey):
-        jwk = RSAAlgorithm.to_jwk(public_key, as_dict=True)
-    elif isinstance(public_key, ec.EllipticCurvePublicKey):
-        jwk = ECAlgorithm.to_jwk(public_key, as_dict=True)
-    else:
-        jwk = OKPAlgorithm.to_jwk(public_key, as_dict=True)
+    """Public members only."""
     # RFC 7517 section 4.3: "use" and "key_ops" should not both be present; we publish "use".
-    return {name: value for name, value in jwk.items() if name != "key_ops"}
+    return {name: value for name, value in jwk_of(public_key).items() if name != "key_ops"}
 
 
 def published_jwk(kid: str, alg: Algorithm, cert: x509.Certificate) -> dict[str, Any]:
