@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-
 from oidc_validator import __version__
 from oidc_validator.bundle import codes
 from oidc_validator.bundle.render import request_markdown
-from oidc_validator.bundle.verify.schema import json_entry
+from oidc_validator.bundle.verify.schema import validated_entry
 from oidc_validator.model.findings import Finding, Severity
 from oidc_validator.report.render import render_text, report_schema
 
@@ -25,16 +23,8 @@ def _findings(report: Mapping[str, Any]) -> list[Finding]:
 
 
 def parse_report(files: Mapping[str, bytes]) -> tuple[dict[str, Any] | None, list[Finding]]:
-    entry = json_entry(files, "report.json", codes.REPORT_INVALID)
-    if entry is None:
-        return None, []  # reported as a required file
-    report, unreadable = entry
-    if unreadable:
-        return None, unreadable
-    errors = sorted(Draft202012Validator(report_schema()).iter_errors(report), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        return None, [codes.REPORT_INVALID.finding(f"report.json: {e.json_path}: {e.message}", file="report.json") for e in errors[:20]]
-    return report, []
+    report, problems = validated_entry(files, "report.json", codes.REPORT_INVALID, report_schema())
+    return (None if problems else report), problems
 
 
 def text_findings(doc: dict[str, Any] | None, report: dict[str, Any] | None, files: Mapping[str, bytes]) -> list[Finding]:

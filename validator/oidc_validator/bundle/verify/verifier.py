@@ -21,7 +21,7 @@ from oidc_validator.bundle import codes
 from oidc_validator.bundle.errors import BundleError
 from oidc_validator.bundle.sample import is_expired
 from oidc_validator.bundle.verify.recheck import key_findings, parse_jwks, token_kid_findings
-from oidc_validator.bundle.verify.schema import json_entry, schema_errors
+from oidc_validator.bundle.verify.schema import onboarding_schema, validated_entry
 from oidc_validator.bundle.verify.texts import parse_report, text_findings
 from oidc_validator.crypto import pem
 from oidc_validator.model.findings import Finding, Severity
@@ -96,14 +96,7 @@ def checksum_findings(files: Mapping[str, bytes]) -> list[Finding]:
 
 
 def onboarding_findings(files: Mapping[str, bytes]) -> tuple[Any, list[Finding]]:
-    entry = json_entry(files, "onboarding.json", codes.ONBOARDING_INVALID)
-    if entry is None:
-        return None, []  # reported as a required file
-    doc, unreadable = entry
-    if unreadable:
-        return None, unreadable
-    problems = schema_errors(doc)
-    findings = [codes.ONBOARDING_INVALID.finding(f"onboarding.json: {p}", file="onboarding.json", violation=p) for p in problems]
+    doc, findings = validated_entry(files, "onboarding.json", codes.ONBOARDING_INVALID, onboarding_schema())
     return (doc if isinstance(doc, dict) else None), findings
 
 
