@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from oidc_idp import __version__
@@ -27,6 +29,25 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 STATEFUL_GRANTS = ("authorization_code", "refresh_token")
 
 
+def _port(text: str) -> int:
+    """A TCP port for --port: 0 (any free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is outside 0-65535 (0 picks a free port)")
+    return port
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived: leave through the same clean-up as Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -39,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve discovery, JWKS, token, userinfo and (when configured) the code flow endpoints")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (default: 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port; 0 picks a free one (default: 8000)")
     serve.add_argument("--issuer", help="issuer URL; every endpoint URL derives from it (default: from host and port)")
     serve.add_argument("--keys-dir", type=Path, help="where signing keys persist (default: a fresh temporary directory)")
     serve.add_argument("--alg", choices=ALGORITHMS, help="signing algorithm (default: RS256)")
@@ -104,8 +125,8 @@ def _serve(args: argparse.Namespace) -> int:
         values["clock_fixed"] = args.clock
     if args.clock_offset is not None:
         values["clock_offset_seconds"] = args.clock_offset
-    early = clock_from_values(values)
     try:
+        early = clock_from_values(values)
         listener = bind(args.host, args.port, tls_dir=keys_dir / "tls" if args.tls else None, clock=early)
         if args.profile:
             values["profile"] = args.profile
@@ -128,7 +149,15 @@ def _serve(args: argparse.Namespace) -> int:
                 flush=True,
             )
         event = ready_event(config, listener)
-        serve_forever(config, listener, workers=args.workers, on_ready=lambda: print_ready(event), log_level=args.log_level)
+        # uvicorn hands SIGTERM back to the handler it found once it has shut down: this one ends the
+        # process through the finally below, where the default handler would end it before (keys left in /tmp).
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+        try:
+            serve_forever(config, listener, workers=args.workers, on_ready=lambda: print_ready(event), log_level=args.log_level)
+        except _Terminated:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     finally:
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
