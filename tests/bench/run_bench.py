@@ -278,9 +278,9 @@ def main() -> int:
     row("IdP cold start to first JWKS answer (median of 5)", f"{cold * 1000:.0f} ms", "<= 1000 ms", f"{cold / 1.0:.0%}")
 
     code = (
-        "import time; t=time.perf_counter(); from oidc_idp import running; from oidc_idp.run.pytest_plugin import FIXTURE_KEYS\n"
-        "with running(seed_keys=FIXTURE_KEYS) as s: pass\n"
-        "t0=time.perf_counter()\nwith running(seed_keys=FIXTURE_KEYS) as s: t1=time.perf_counter()\nprint(t1-t0)"
+        "import time; t=time.perf_counter(); from oidc_idp import running; from oidc_idp.run.pytest_plugin import TEST_KEYS\n"
+        "with running(seed_keys=TEST_KEYS) as s: pass\n"
+        "t0=time.perf_counter()\nwith running(seed_keys=TEST_KEYS) as s: t1=time.perf_counter()\nprint(t1-t0)"
     )
     fixture = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout)
     row("pytest fixture start (in-process, pre-generated keys)", f"{fixture * 1000:.0f} ms", "<= 150 ms", f"{fixture / 0.150:.0%}")

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+PLUGIN_SUITE = ROOT / "tests" / "plugin" / "test_written_against_the_plugin.py"
 TIMEOUT_SECONDS = 180
 
 # A user's project: its own idp/ and validator/ packages, and a test using our fixture and package.
@@ -89,9 +90,11 @@ def test_the_wheel_holds_only_the_two_packages_and_its_metadata(wheel: Path) -> 
     assert len([t for t in top if t.endswith(".dist-info")]) == 1
 
 
-def test_the_wheel_carries_the_json_schemas_the_validator_reads(wheel: Path) -> None:
+def test_the_wheel_carries_the_json_schemas_and_the_public_test_keys(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
+    keys = ROOT / "fixtures" / "keys"
+    assert {f"oidc_idp/run/public_test_keys/{p.name}" for p in keys.iterdir()} <= names
     assert {n for n in names if n.endswith(".schema.json")} >= {
         "oidc_validator/schemas/onboarding.schema.json",
         "oidc_validator/schemas/report.schema.json",
@@ -118,3 +121,17 @@ def test_a_project_with_its_own_idp_and_validator_packages_runs_pytest_with_the_
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+def test_the_plugin_suite_passes_against_the_installed_wheel_with_the_same_keys_as_the_checkout(installed: Path, tmp_path: Path) -> None:
+    # The wheel must behave like the checkout: same pre-generated keys, so the same JWKS (four kids).
+    (tmp_path / PLUGIN_SUITE.name).write_text(PLUGIN_SUITE.read_text())
+    result = subprocess.run(
+        [str(installed / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", PLUGIN_SUITE.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " failed" not in result.stdout and " passed" in result.stdout

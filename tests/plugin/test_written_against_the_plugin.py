@@ -78,10 +78,10 @@ def test_a_marker_selects_a_vendor_profile(oidc_idp) -> None:  # type: ignore[no
 
 
 def test_the_fixture_starts_from_pre_generated_keys_without_generating_any(oidc_idp) -> None:  # type: ignore[no-untyped-def]
-    from oidc_idp.run.pytest_plugin import FIXTURE_KEYS
+    from oidc_idp.run.pytest_plugin import TEST_KEYS
 
     published = {k["kid"] for k in httpx.get(oidc_idp.jwks_uri, timeout=5).json()["keys"]}
-    assert published == {p.name.removesuffix(".key.pem") for p in FIXTURE_KEYS.glob("*.key.pem")}
+    assert published == {p.name.removesuffix(".key.pem") for p in TEST_KEYS.glob("*.key.pem")}
 
 
 def test_add_user_and_set_clock_are_the_control_apis_operations(oidc_idp) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ it imports only pytest and the standard library; the server comes with the first
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,9 @@ import pytest
 if TYPE_CHECKING:
     from oidc_idp.run.server import RunningIdp
 
-FIXTURE_KEYS = Path(__file__).resolve().parents[3] / "fixtures" / "keys"
+# Public, test-only keys shipped in the package (the checkout's fixtures/keys points here), so the
+# fixture starts from the same keys, without generating any, whether installed from a wheel or not.
+TEST_KEYS = Path(str(resources.files("oidc_idp.run").joinpath("public_test_keys")))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,8 +47,8 @@ def fixture_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     # Closest marker last, so a test's marker wins over its module's.
     for marker in reversed(list(request.node.iter_markers("oidc_idp"))):
         options.update(marker.kwargs)
-    if FIXTURE_KEYS.is_dir() and "keys_dir" not in options:
-        options.setdefault("seed_keys", FIXTURE_KEYS)
+    if TEST_KEYS.is_dir() and "keys_dir" not in options:
+        options.setdefault("seed_keys", TEST_KEYS)
     return options
 
 
