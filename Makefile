@@ -25,8 +25,9 @@ test: lint browser unit
 
 # The login page is tested in a real headless Chromium: Debian's chromium and chromedriver.
 browser:
-	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(echo "installing Chromium and ChromeDriver for the browser test (once; about a minute)" && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
 lint: $(STAMP)
 	$(BIN)/ruff check idp validator tests fixtures
