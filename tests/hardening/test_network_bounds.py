@@ -220,6 +220,18 @@ def test_a_redirect_to_a_name_that_resolves_to_a_link_local_address_is_refused_w
     assert connections == ["127.0.0.1"]
 
 
+def test_a_link_local_address_the_user_gave_in_the_first_place_is_not_refused(
+    connections: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import oidc_validator.net.fetch as fetch_module
+
+    monkeypatch.setattr(fetch_module, "resolve_host", resolving_to("169.254.169.254"))
+    fetched = fetch_json("http://metadata.example/latest/meta-data/", OPTIONS)
+    # The fetcher went on to connect (the test guard refused it before any packet): no policy refusal.
+    assert fetched.error == "connect", fetched.error_detail
+    assert connections == ["169.254.169.254"]
+
+
 def test_a_redirect_between_paths_of_the_same_loopback_server_is_still_followed(connections: list[str]) -> None:
     def handle(conn: socket.socket) -> None:
         head = read_head(conn, timeout_seconds=2)

@@ -114,7 +114,8 @@ class ConnectPolicy:
 
     ``trusted_host`` is the host the user (or discovery, for the token endpoint) named: whatever it resolves
     to was chosen, so only hosts reached otherwise (by redirect) are kept out of link-local and metadata
-    addresses. ``loopback_only`` is for credentials over plain http."""
+    addresses. ``loopback_only`` is for credentials over plain http. Hosts are compared in the ASCII (IDNA)
+    form httpcore connects with, so an internationalised name the user gave is still recognised."""
 
     trusted_host: str
     loopback_only: bool = False
@@ -143,6 +144,8 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         if _normal_host(host) != _normal_host(self._policy.trusted_host):
             for address in addresses:
                 if is_link_local_or_metadata(address):
+                    # invalid_url: the redirect target is not a URL the fetcher will request. (A kind of its
+                    # own would mean a new FetchErrorKind in model.context and a fix text in checks.base.)
                     raise FetchFailed(
                         "invalid_url",
                         f"redirect to {host} ({address}), a link-local or cloud metadata address, was not followed",
@@ -167,8 +170,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
                 )
             except httpcore.ConnectError as exc:  # e.g. ::1 refused, 127.0.0.1 listening: try the next address
                 failure = exc
-        assert failure is not None  # _admitted never returns an empty list
-        raise failure
+        raise failure or httpcore.ConnectError(f"{host} resolves to no address")
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
@@ -336,7 +338,7 @@ def _decode_bounded(data: bytes, encoding: str, max_body_bytes: int) -> bytes:
 async def _exchange(url: str, options: FetchOptions, progress: _Progress) -> Fetched:
     current = _check_url(url)
     async with httpx.AsyncClient(
-        **client_settings(options, ConnectPolicy(trusted_host=current.host)),
+        **client_settings(options, ConnectPolicy(trusted_host=current.raw_host.decode("ascii"))),
         headers={"Accept": "application/json, application/jwk-set+json", "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": USER_AGENT},
     ) as client:
         while True:

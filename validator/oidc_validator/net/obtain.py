@@ -87,7 +87,7 @@ class _CappedBodies(httpx.AsyncBaseTransport):
 async def _request(token_endpoint: str, grant: GrantRequest, options: FetchOptions) -> dict[str, Any]:
     endpoint = httpx.URL(token_endpoint)
     # The grant carries the client secret or the password: over plain http, only to an address on this machine.
-    policy = ConnectPolicy(trusted_host=endpoint.host, loopback_only=endpoint.scheme == "http")
+    policy = ConnectPolicy(trusted_host=endpoint.raw_host.decode("ascii"), loopback_only=endpoint.scheme == "http")
     settings = client_settings(options, policy)
     settings["transport"] = _CappedBodies(settings["transport"], options.max_body_bytes)
     client = AsyncOAuth2Client(
