@@ -18,9 +18,17 @@ from urllib.parse import quote, quote_plus
 import httpx
 from authlib.integrations.base_client import OAuthError
 
-from oidc_validator.errors import ValidatorError
 from oidc_validator.model.context import SampleToken, TokenKind, TokenRequestFailure
-from oidc_validator.net.fetch import USER_AGENT, client_settings, one_line, url_problem
+from oidc_validator.net.fetch import (
+    ACCEPT_ENCODING,
+    USER_AGENT,
+    ConnectPolicy,
+    FetchFailed,
+    client_settings,
+    one_line,
+    read_body,
+    url_problem,
+)
 from oidc_validator.net.options import FetchOptions, GrantRequest
 
 with warnings.catch_warnings():
@@ -29,12 +37,6 @@ with warnings.catch_warnings():
     from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 TOKEN_FIELDS: tuple[TokenKind, ...] = ("access_token", "id_token")
-
-
-class _Refused(ValidatorError):
-    """The token response was refused before it was read (too large); the run reports it as data."""
-
-    code = "token_response_too_large"
 
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
@@ -56,25 +58,46 @@ def secret_forms(grant: GrantRequest) -> list[str]:
     return forms
 
 
-async def _size_guard(response: httpx.Response, max_body_bytes: int) -> None:
-    declared = response.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
-        raise _Refused(f"token response of {declared} bytes is over the {max_body_bytes}-byte limit")
+class _CappedBodies(httpx.AsyncBaseTransport):
+    """Reads each answer through the fetcher's ``read_body`` before authlib sees it: the size cap then holds
+    for chunked and compressed token responses too, which httpx would otherwise read (and decode) whole."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, max_body_bytes: int) -> None:
+        self._inner = inner
+        self._max_body_bytes = max_body_bytes
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        try:
+            body = await read_body(response, self._max_body_bytes)
+        finally:
+            await response.aclose()
+        # The body is now plain bytes: the headers that described its transfer would mislead httpx.
+        headers = [
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(response.status_code, headers=headers, content=body, extensions=response.extensions)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 async def _request(token_endpoint: str, grant: GrantRequest, options: FetchOptions) -> dict[str, Any]:
-    async def guard(response: httpx.Response) -> None:
-        await _size_guard(response, options.max_body_bytes)
-
+    endpoint = httpx.URL(token_endpoint)
+    # The grant carries the client secret or the password: over plain http, only to an address on this machine.
+    policy = ConnectPolicy(trusted_host=endpoint.raw_host.decode("ascii"), loopback_only=endpoint.scheme == "http")
+    settings = client_settings(options, policy)
+    settings["transport"] = _CappedBodies(settings["transport"], options.max_body_bytes)
     client = AsyncOAuth2Client(
         client_id=grant.client_id,
         client_secret=grant.client_secret,
         # A public client (password grant without a secret) authenticates with its client_id only.
         token_endpoint_auth_method="client_secret_basic" if grant.client_secret else "none",
         scope=grant.scope,
-        **client_settings(options),
-        headers={"User-Agent": USER_AGENT},
-        event_hooks={"response": [guard]},
+        **settings,
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
     )
     async with client:
         if grant.grant == "password":
@@ -115,8 +138,11 @@ def obtain_tokens(token_endpoint: str, grant: GrantRequest, options: FetchOption
         return (), (TokenRequestFailure(grant.grant, f"the token endpoint cannot be requested: {problem}"),)
     try:
         response = asyncio.run(_obtain(token_endpoint, grant, options))
-    except (_Refused, OAuthError, httpx.HTTPError, TimeoutError, ValueError, OSError) as exc:
-        detail = _describe(exc, options) if not isinstance(exc, _Refused) else str(exc)
+    except FetchFailed as failed:  # refused by the size cap or the connection policy, before or while reading
+        detail = f"the token request was stopped: {failed.detail}"
+        return (), (TokenRequestFailure(grant.grant, one_line(scrub(detail, secrets))),)
+    except (OAuthError, httpx.HTTPError, TimeoutError, ValueError, OSError) as exc:
+        detail = _describe(exc, options)
         return (), (TokenRequestFailure(grant.grant, one_line(scrub(detail, secrets))),)
     except Exception as exc:
         # As with fetching: whatever the endpoint provokes is reported, never raised.
