@@ -19,6 +19,7 @@ from oidc_validator import __version__
 from oidc_validator.cli.arguments import add_bundle_arguments, add_input_arguments, add_verify_bundle_arguments
 from oidc_validator.errors import UsageError, ValidatorError
 from oidc_validator.model.findings import Finding, Severity
+from oidc_validator.model.text import escape_text
 from oidc_validator.observe.environment import Environment
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ def _run_inspect(args: argparse.Namespace, env: Environment, out: TextIO) -> int
     try:
         jws = decode(token.raw)
     except JoseError as exc:
-        print(f"{PROG} inspect: not a compact JWS: {exc}", file=sys.stderr)
+        print(f"{PROG} inspect: not a compact JWS: {escape_text(str(exc))}", file=sys.stderr)
         return EXIT_FINDINGS
     explained = explain(jws, external_id_claim=args.external_id_claim, now=parse_now(args.now, env))
     out.write(render_json(explained) + "\n" if args.format == "json" else render_text(explained))
@@ -189,7 +190,9 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             return _run_simulate(args, env)
         return _run_catalogue(out)
     except ValidatorError as exc:
-        print(f"{PROG}: {exc.message}" if not exc.message.startswith(PROG) else exc.message, file=sys.stderr)
+        # Messages echo flags, file names and file contents: escaped so that the one line stays one harmless line.
+        message = escape_text(exc.message)
+        print(f"{PROG}: {message}" if not message.startswith(PROG) else message, file=sys.stderr)
         return EXIT_CANNOT_RUN
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
