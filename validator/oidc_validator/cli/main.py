@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from oidc_validator import __version__
-from oidc_validator.cli.arguments import add_bundle_arguments, add_input_arguments, add_verify_bundle_arguments
+from oidc_validator.cli.arguments import add_bundle_arguments, add_input_arguments, add_verify_bundle_arguments, port_number
 from oidc_validator.errors import UsageError, ValidatorError
 from oidc_validator.model.findings import Finding, Severity
 from oidc_validator.model.text import escape_text
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--user", action="append", default=[], metavar="EXTERNAL_ID=LOGIN", help="a Qualys user (repeatable)")
     simulate.add_argument("--users-file", type=Path, metavar="FILE", help="EXTERNAL_ID=LOGIN lines (# comments)")
     simulate.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    simulate.add_argument("--port", type=int, default=8443, help="port; 0 picks a free one (default: 8443)")
+    simulate.add_argument("--port", type=port_number, default=8443, help="port; 0 picks a free one (default: 8443)")
     simulate.add_argument("--ca-file", type=Path, metavar="FILE", help="trust this CA (PEM) when fetching the JWKS URL")
     simulate.add_argument("--leeway-seconds", type=int, default=60, help="clock skew allowed on exp and nbf (default: 60)")
     simulate.add_argument(
