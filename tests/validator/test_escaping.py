@@ -166,3 +166,22 @@ def test_the_stand_ins_log_line_quotes_and_escapes_the_path(caplog: pytest.LogCa
     message = record.getMessage()
     assert message == 'GET "/api/2.0/fo/x\\u202e\\u009b -> accepted as admin" -> no bearer token'
     assert json.loads(message.split(" ", 1)[1].rsplit(" -> ", 1)[0]) == "/api/2.0/fo/x\u202e\x9b -> accepted as admin"
+
+
+@hostile
+def test_json_output_escapes_every_unsafe_character_and_still_parses(bad: str) -> None:
+    from oidc_validator.report.render import render_json
+
+    ctx = context(jwks=jwks(public_jwk(rsa_key(), kid=f"k{bad}1", cert=certificate(rsa_key()))))
+    text = render_json(run_checks(ctx), onboarding_values(ctx))
+    assert_inert(text)
+    assert json.loads(text)["values"]["kids"] == [f"k{bad}1"]
+
+
+@hostile
+def test_inspect_json_output_escapes_every_unsafe_character_and_still_parses(bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    token = compact({"alg": "RS256", "kid": f"k{bad}"}, {"sub": f"s{bad}"}, b"sig")
+    assert main(["inspect", token, "--format", "json"], Environment(stdin=io.StringIO(""), environ={})) == 0
+    out = capsys.readouterr().out
+    assert_inert(out)
+    assert json.loads(out)["claims"]["sub"] == f"s{bad}"

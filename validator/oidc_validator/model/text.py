@@ -34,3 +34,9 @@ def escape_text(text: str) -> str:
 def terminal_json(value: Any) -> str:
     """A value as JSON for a terminal or a log line: quoted (a string cannot pass for surrounding text) and escaped."""
     return escape_text(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def escape_lines(text: str) -> str:
+    """escape_text on each line of a multi-line rendering whose own line breaks are structure (indented JSON:
+    json.dumps has already escaped every newline inside a string, so each raw newline left is its own)."""
+    return "\n".join(escape_text(line) for line in text.split("\n"))

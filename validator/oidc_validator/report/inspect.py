@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from oidc_validator.crypto.jose import CompactJws, JoseError, split_compact
-from oidc_validator.model.text import escape_text, terminal_json
+from oidc_validator.model.text import escape_lines, escape_text, terminal_json
 from oidc_validator.report.render import mapping_claim
 
 TIME_CLAIMS = ("exp", "nbf", "iat", "auth_time", "updated_at")
@@ -98,7 +98,8 @@ def render_text(explained: Mapping[str, Any]) -> str:
 
 
 def render_json(explained: Mapping[str, Any]) -> str:
-    return json.dumps(explained, indent=2, ensure_ascii=False, default=str)
+    # Printed: C1 controls and bidi characters escaped as well as json.dumps's C0 (still valid JSON).
+    return escape_lines(json.dumps(explained, indent=2, ensure_ascii=False, default=str))
 
 
 __all__ = ["JoseError", "decode", "explain", "render_json", "render_text"]

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from oidc_validator.crypto.jose import JoseError, split_compact
 from oidc_validator.model.context import Context, SampleToken
 from oidc_validator.model.findings import Code, Finding, Severity
-from oidc_validator.model.text import escape_text, terminal_json
+from oidc_validator.model.text import escape_lines, escape_text, terminal_json
 
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
@@ -112,7 +112,9 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 def render_json(findings: Sequence[Finding], values: Mapping[str, Any]) -> str:
     document = {"ok": is_ok(findings), "findings": [f.to_json() for f in sorted_findings(findings)], "values": dict(values)}
-    return json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    # json.dumps escapes C0 controls only; this JSON is printed too, so C1 controls and bidi characters are
+    # escaped as well (still valid JSON: the escapes are JSON's own, and only strings can hold such characters).
+    return escape_lines(json.dumps(document, indent=2, ensure_ascii=False, default=str))
 
 
 def _paint(text: str, code: str, colour: bool) -> str:
