@@ -127,8 +127,11 @@ def test_simulate_serves_the_qualys_side_over_real_http_from_a_bundle(idp_tls_se
         (["simulate", "--bundle", "/nonexistent.zip", "--user", "a=b"], "nonexistent"),
         (["simulate", "--bundle", "/nonexistent.zip"], "--user"),
         (["verify-bundle", "/nonexistent.zip"], "nonexistent"),
+        (["simulate", "--bundle", "/nonexistent.zip", "--user", "a=b", "--port", "70000"], "port 70000 is outside 0-65535"),
+        (["simulate", "--bundle", "/nonexistent.zip", "--user", "a=b", "--port", "-1"], "port -1 is outside 0-65535"),
+        (["simulate", "--bundle", "/nonexistent.zip", "--user", "a=b", "--port", "http"], "not a port number: 'http'"),
     ],
-    ids=["missing_bundle", "no_users", "verify_missing_bundle"],
+    ids=["missing_bundle", "no_users", "verify_missing_bundle", "port_above_65535", "negative_port", "port_not_a_number"],
 )
 def test_bad_simulate_and_verify_usage_is_one_line_exit_2(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(args) == 2

@@ -185,4 +185,4 @@ async def test_control_characters_in_a_path_cannot_forge_or_hide_a_log_line(
         await _get(config, None, path="/api/2.0/fo/x%0D%1B[2K2026-11-23 GET /api/ -> accepted as admin")
     (record,) = [r for r in caplog.records if r.name == "oidc_validator.simulate"]
     assert "\r" not in record.getMessage() and "\x1b" not in record.getMessage()
-    assert "\\r\\x1b[2K" in record.getMessage()
+    assert "\\r\\u001b[2K" in record.getMessage()  # JSON-style escapes since the one escaping function (was %r)

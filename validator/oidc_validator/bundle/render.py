@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from oidc_validator.model.findings import Finding, Severity
+from oidc_validator.model.text import escape_text
 from oidc_validator.report import render as report
 
 
@@ -31,14 +32,35 @@ def report_text(findings: Sequence[Finding], values: Mapping[str, Any]) -> bytes
     return report.render_text(findings, values, colour=False).encode("utf-8")
 
 
+def _one_line(value: Any) -> str:
+    """Whitespace runs (newlines and separators included) become one space; what is left goes through escape_text."""
+    return escape_text(" ".join(str(value).split()))
+
+
+def code_span(value: Any) -> str:
+    """Outside text as an inline code span: one line, escaped, and unable to end the span or the table row."""
+    return "`" + _one_line(value).replace("`", "'").replace("|", "\\|") + "`"
+
+
 def cell(value: Any) -> str:
     """A Markdown table cell: never breaks the table, whatever the IdP put in a name or claim."""
     if value is None or value == "" or value == []:
         return "*(not given)*"
     if isinstance(value, list | tuple):
         value = ", ".join(str(v) for v in value)
-    text = " ".join(str(value).split())
-    return "`" + text.replace("`", "'").replace("|", "\\|") + "`"
+    return code_span(value)
+
+
+# Running text that starts Markdown structure or active content: code spans, emphasis, links and images,
+# HTML and autolinks, entities (&#x202e; would render an invisible override), table pipes, and the
+# backslash itself so that no escape here can be undone by the text. Not "_": claim names and codes are
+# full of intraword underscores, which never emphasise; a bare _x_ could only italicise.
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*\[\]<>|&])")
+
+
+def prose(value: Any) -> str:
+    """Outside text (a finding's message quotes claims and kids) in a Markdown line: one line, escaped, inert."""
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", _one_line(value))
 
 
 def _times(claims: Mapping[str, Any]) -> str:
@@ -74,14 +96,16 @@ def _key_lines(doc: Mapping[str, Any]) -> list[str]:
         for c in doc["certificates"]:
             key = f"{c['key_type']} {c['key_size']}" + (f" {c['curve']}" if c.get("curve") else "")
             lines.append(
-                f"| {cell(c['kid'])} | {cell(c['file'])} | {cell(c['alg'])} | {key} | {cell(c['subject'])} | {c['not_after']} "
+                f"| {cell(c['kid'])} | {cell(c['file'])} | {cell(c['alg'])} | {prose(key)} | {cell(c['subject'])} "
+                f"| {prose(c['not_after'])} "
                 f"| {cell(c['sha256_fingerprint'])} | {'yes' if c['use_for_oidc'] else 'no'} |"
             )
     else:
         lines += ["| kid | alg | key | use | certificate valid until |", "|---|---|---|---|---|"]
         for k in doc["keys"]:
             key = f"{k['key_type'] or '?'} {k['key_size'] or ''}".strip() + (f" {k['curve']}" if k.get("curve") else "")
-            lines.append(f"| {cell(k['kid'])} | {cell(k['alg'])} | {key} | {cell(k['use'])} | {k['certificate_not_after'] or 'no x5c'} |")
+            not_after = prose(k["certificate_not_after"]) if k["certificate_not_after"] else "no x5c"
+            lines.append(f"| {cell(k['kid'])} | {cell(k['alg'])} | {prose(key)} | {cell(k['use'])} | {not_after} |")
         if not doc["keys"]:
             lines.append("| *(the key set was not fetched)* | | | | |")
     return lines
@@ -94,13 +118,13 @@ def request_markdown(doc: Mapping[str, Any], findings: Sequence[Finding], files:
     if errors:
         # Whoever reads the ticket first must see that the request is known to be incomplete.
         out += [f"> **Validation errors remain ({len(errors)}).** This package was produced with `--allow-errors`;", ">"]
-        out += [f"> - `{f.code}`: {' '.join(f.message.split())}" for f in errors]
+        out += [f"> - {code_span(f.code)}: {prose(f.message)}" for f in errors]
         out.append("")
     source = doc["key_source"]
     if source == "jwks_url":
         keys_value = f"JWKS URL {cell(doc['jwks_url'])} (Qualys polls it; no certificate is pinned)"
     else:
-        names = ", ".join(f"`{c['file']}` (kid `{c['kid']}`)" for c in doc["certificates"])
+        names = ", ".join(f"{code_span(c['file'])} (kid {code_span(c['kid'])})" for c in doc["certificates"])
         keys_value = f"{len(doc['certificates'])} X.509 certificate(s), each paired with its kid: {names}"
     sample = doc["sample_token"]
     out += [
@@ -123,14 +147,16 @@ def request_markdown(doc: Mapping[str, Any], findings: Sequence[Finding], files:
     derived = doc.get("values_from_sample_token") or []
     if derived:
         out += [f"The {' and '.join(derived)} were read from the sample token's claims (`iss`, `aud`).", ""]
-    out += [f"Key source: {doc['key_source_reason']}.", "", "## Signing keys", "", *_key_lines(doc), ""]
+    out += [f"Key source: {prose(doc['key_source_reason'])}.", "", "## Signing keys", "", *_key_lines(doc), ""]
     if sample is not None:
-        decoded = json.dumps({"header": sample["header"], "claims": sample["claims"]}, indent=2, ensure_ascii=False)
+        # json.dumps escapes C0 controls only: C1 controls and bidi overrides in a claim go through escape_text.
+        decoded = escape_text(json.dumps({"header": sample["header"], "claims": sample["claims"]}, indent=2, ensure_ascii=False))
         out += [
             "## Sample token (decoded; the signature is withheld)",
             "",
-            f"Kind: {sample['kind']}; {_times(sample['claims'])}; expired at generation time: {'yes' if sample['expired'] else 'no'}."
-            + (f" The whole (expired) token is in `{sample['included_file']}`." if sample.get("included_file") else ""),
+            f"Kind: {prose(sample['kind'])}; {_times(sample['claims'])}; "
+            f"expired at generation time: {'yes' if sample['expired'] else 'no'}."
+            + (f" The whole (expired) token is in {code_span(sample['included_file'])}." if sample.get("included_file") else ""),
             "",
             fence(decoded) + "json",
             decoded,
@@ -139,10 +165,10 @@ def request_markdown(doc: Mapping[str, Any], findings: Sequence[Finding], files:
         ]
     c = counts(findings)
     out += ["## Validation", "", f"{c['error']} error(s), {c['warning']} warning(s), {c['info']} info (details in `report.txt`).", ""]
-    out += [f"- **error** `{f.code}`: {' '.join(f.message.split())}" for f in errors]
-    out += [f"- warning `{f.code}`: {' '.join(f.message.split())}" for f in warnings]
+    out += [f"- **error** {code_span(f.code)}: {prose(f.message)}" for f in errors]
+    out += [f"- warning {code_span(f.code)}: {prose(f.message)}" for f in warnings]
     if errors or warnings:
         out.append("")
-    out += ["## Files", "", *[f"- `{name}`" for name in files], ""]
-    out.append(f"Generated by oidc-validator {doc['tool_version']} at {doc['generated_at']}; `SHA256SUMS` covers every file.")
+    out += ["## Files", "", *[f"- {code_span(name)}" for name in files], ""]
+    out.append(f"Generated by oidc-validator {prose(doc['tool_version'])} at {prose(doc['generated_at'])}; `SHA256SUMS` covers every file.")
     return ("\n".join(out) + "\n").encode("utf-8")

@@ -14,6 +14,17 @@ from oidc_validator.net.options import FetchOptions
 DEFAULTS = FetchOptions()
 
 
+def port_number(text: str) -> int:
+    """argparse type for --port: 0-65535, so that 70000 is a usage error rather than an OverflowError from bind."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 0-65535")
+    return port
+
+
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     """Every input of the onboarding request. Defaults are None so that flags can win over the config file."""
     parser.add_argument("--config", metavar="FILE", help="onboarding.toml with the same fields (flags win)")

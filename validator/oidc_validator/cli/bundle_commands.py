@@ -22,6 +22,7 @@ from oidc_validator.bundle.material import slug
 from oidc_validator.bundle.verify.verifier import verify_bundle
 from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Finding, Severity
+from oidc_validator.model.text import escape_text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -61,7 +62,7 @@ def run_bundle(
     if errors and not options.allow_errors:
         print(f"oidc-validator bundle: {len(errors)} error(s) found, no package written:", file=err)
         for finding in errors:
-            print(f"  {finding.code}: {finding.message}", file=err)
+            print(f"  {finding.code}: {escape_text(finding.message)}", file=err)
         print("Fix them and run again, or pass --allow-errors to write the package anyway (REQUEST.md will list them).", file=err)
         return EXIT_FINDINGS
     path: Path = args.output or default_output(ctx)
@@ -69,11 +70,11 @@ def run_bundle(
         contents = build_contents(ctx, findings, options)
         write_zip(path, contents, ctx.now)
     except BundleError as exc:
-        print(f"oidc-validator bundle: {exc.message}", file=err)
+        print(f"oidc-validator bundle: {escape_text(exc.message)}", file=err)
         return EXIT_CANNOT_RUN
     if errors:
         print(f"warning: written with {len(errors)} error(s) remaining (--allow-errors); REQUEST.md lists them", file=err)
-    print(path, file=out)
+    print(escape_text(str(path)), file=out)
     return EXIT_OK
 
 
@@ -81,11 +82,14 @@ def render_verification(path: Path, findings: Sequence[Finding], fmt: str = "tex
     ok = not any(f.severity == Severity.ERROR for f in findings)
     if fmt == "json":
         return json.dumps({"ok": ok, "bundle": str(path), "findings": [f.to_json() for f in findings]}, indent=2)
+    # Messages quote SHA256SUMS lines and zip entry names, which the bundle's author chose: a CR or an escape
+    # sequence in one could redraw the screen to read "verified" while the exit code says otherwise.
     lines = [
-        f"{f.severity.value.upper():7} {f.code}: {f.message}" + (f"\n        fix: {f.fix}" if f.severity != Severity.INFO else "")
+        f"{escape_text(f.severity.value.upper()):7} {escape_text(f.code)}: {escape_text(f.message)}"
+        + (f"\n        fix: {escape_text(f.fix)}" if f.severity != Severity.INFO else "")
         for f in findings
     ]
-    lines.append(f"{path}: {'verified' if ok else 'NOT verified'}")
+    lines.append(f"{escape_text(str(path))}: {'verified' if ok else 'NOT verified'}")
     return "\n".join(lines)
 
 
@@ -95,7 +99,7 @@ def run_verify_bundle(path: Path, *, now: datetime, fmt: str = "text", out: Text
     try:
         findings = verify_bundle(path, now=now)
     except BundleError as exc:
-        print(f"oidc-validator verify-bundle: {exc.message}", file=err)
+        print(f"oidc-validator verify-bundle: {escape_text(exc.message)}", file=err)
         return EXIT_CANNOT_RUN
     print(render_verification(path, findings, fmt), file=out)
     return EXIT_FINDINGS if any(f.severity == Severity.ERROR for f in findings) else EXIT_OK

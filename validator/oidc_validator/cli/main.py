@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from oidc_validator import __version__
-from oidc_validator.cli.arguments import add_bundle_arguments, add_input_arguments, add_verify_bundle_arguments
+from oidc_validator.cli.arguments import add_bundle_arguments, add_input_arguments, add_verify_bundle_arguments, port_number
 from oidc_validator.errors import UsageError, ValidatorError
 from oidc_validator.model.findings import Finding, Severity
+from oidc_validator.model.text import escape_text
 from oidc_validator.observe.environment import Environment
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--user", action="append", default=[], metavar="EXTERNAL_ID=LOGIN", help="a Qualys user (repeatable)")
     simulate.add_argument("--users-file", type=Path, metavar="FILE", help="EXTERNAL_ID=LOGIN lines (# comments)")
     simulate.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    simulate.add_argument("--port", type=int, default=8443, help="port; 0 picks a free one (default: 8443)")
+    simulate.add_argument("--port", type=port_number, default=8443, help="port; 0 picks a free one (default: 8443)")
     simulate.add_argument("--ca-file", type=Path, metavar="FILE", help="trust this CA (PEM) when fetching the JWKS URL")
     simulate.add_argument("--leeway-seconds", type=int, default=60, help="clock skew allowed on exp and nbf (default: 60)")
     simulate.add_argument(
@@ -121,7 +122,7 @@ def _run_inspect(args: argparse.Namespace, env: Environment, out: TextIO) -> int
     try:
         jws = decode(token.raw)
     except JoseError as exc:
-        print(f"{PROG} inspect: not a compact JWS: {exc}", file=sys.stderr)
+        print(f"{PROG} inspect: not a compact JWS: {escape_text(str(exc))}", file=sys.stderr)
         return EXIT_FINDINGS
     explained = explain(jws, external_id_claim=args.external_id_claim, now=parse_now(args.now, env))
     out.write(render_json(explained) + "\n" if args.format == "json" else render_text(explained))
@@ -189,7 +190,9 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             return _run_simulate(args, env)
         return _run_catalogue(out)
     except ValidatorError as exc:
-        print(f"{PROG}: {exc.message}" if not exc.message.startswith(PROG) else exc.message, file=sys.stderr)
+        # Messages echo flags, file names and file contents: escaped so that the one line stays one harmless line.
+        message = escape_text(exc.message)
+        print(f"{PROG}: {message}" if not message.startswith(PROG) else message, file=sys.stderr)
         return EXIT_CANNOT_RUN
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK

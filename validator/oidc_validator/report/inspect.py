@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from oidc_validator.crypto.jose import CompactJws, JoseError, split_compact
-from oidc_validator.report.render import mapping_claim, terminal_json
+from oidc_validator.model.text import escape_lines, escape_text, terminal_json
+from oidc_validator.report.render import mapping_claim
 
 TIME_CLAIMS = ("exp", "nbf", "iat", "auth_time", "updated_at")
 
@@ -92,11 +93,13 @@ def render_text(explained: Mapping[str, Any]) -> str:
     ]
     if mapped["value"] is not None:
         lines.append(f"  value: {_value(mapped['value'])}")
-    return "\n".join(lines) + "\n"
+    # Header and claim names are the token's too (and the explanation quotes the --external-id-claim flag).
+    return "\n".join(escape_text(line) for line in lines) + "\n"
 
 
 def render_json(explained: Mapping[str, Any]) -> str:
-    return json.dumps(explained, indent=2, ensure_ascii=False, default=str)
+    # Printed: C1 controls and bidi characters escaped as well as json.dumps's C0 (still valid JSON).
+    return escape_lines(json.dumps(explained, indent=2, ensure_ascii=False, default=str))
 
 
 __all__ = ["JoseError", "decode", "explain", "render_json", "render_text"]

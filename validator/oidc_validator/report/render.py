@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
@@ -18,6 +17,7 @@ from typing import Any, TextIO
 from oidc_validator.crypto.jose import JoseError, split_compact
 from oidc_validator.model.context import Context, SampleToken
 from oidc_validator.model.findings import Code, Finding, Severity
+from oidc_validator.model.text import escape_lines, escape_text, terminal_json
 
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
@@ -112,27 +112,18 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 def render_json(findings: Sequence[Finding], values: Mapping[str, Any]) -> str:
     document = {"ok": is_ok(findings), "findings": [f.to_json() for f in sorted_findings(findings)], "values": dict(values)}
-    return json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    # json.dumps escapes C0 controls only; this JSON is printed too, so C1 controls and bidi characters are
+    # escaped as well (still valid JSON: the escapes are JSON's own, and only strings can hold such characters).
+    return escape_lines(json.dumps(document, indent=2, ensure_ascii=False, default=str))
 
 
 def _paint(text: str, code: str, colour: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
 
-# Characters that reorder or hide text on a terminal (bidi overrides, zero-width, private use, separators).
-_HIDING = frozenset(("Cf", "Co", "Cs", "Zl", "Zp"))
-
-
-def terminal_json(value: Any) -> str:
-    """JSON for a terminal: like json.dumps (control characters escaped), and hiding characters escaped too,
-    so a hostile kid or claim cannot reorder what the report shows (Trojan Source, CVE-2021-42574)."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return "".join(json.dumps(c)[1:-1] if unicodedata.category(c) in _HIDING else c for c in text)
-
-
 def _evidence(evidence: Mapping[str, Any]) -> str:
     shown = {key: value for key, value in evidence.items() if value not in (None, "", [], {})}
-    return ", ".join(f"{key}={terminal_json(value)}" for key, value in shown.items())
+    return ", ".join(f"{escape_text(key)}={terminal_json(value)}" for key, value in shown.items())
 
 
 def _values_lines(values: Mapping[str, Any]) -> list[str]:
@@ -153,7 +144,8 @@ def _values_lines(values: Mapping[str, Any]) -> list[str]:
             lines.append(f"  Token ({token['kind']} from {token['source']}): not decodable")
         else:
             lines.append(f"  Token ({token['kind']} from {token['source']}): {token.get('mapping_claim')} = {token.get('mapping_value')!r}")
-    return lines
+    # Every value here comes from the IdP, a token or a flag: escaped as whole lines (our labels are plain text).
+    return [escape_text(line) for line in lines]
 
 
 def render_text(findings: Sequence[Finding], values: Mapping[str, Any], *, colour: bool = False) -> str:
@@ -162,11 +154,12 @@ def render_text(findings: Sequence[Finding], values: Mapping[str, Any], *, colou
     for finding in sorted_findings(findings):
         if finding.area != area:
             area = finding.area
-            lines += ["", _paint(area.upper(), "1", colour)]
+            lines += ["", _paint(escape_text(area.upper()), "1", colour)]
         label = _paint(f"{MARK[finding.severity]} {finding.severity.value.upper()}", COLOUR[finding.severity], colour)
-        lines.append(f"  {label} [{finding.code}] {finding.message}")
+        # Messages quote kids, algs, claims and file names: escaped before the colour codes are added around them.
+        lines.append(f"  {label} [{escape_text(finding.code)}] {escape_text(finding.message)}")
         if finding.severity is not Severity.INFO or finding.fix:
-            lines.append(f"      fix: {finding.fix}")
+            lines.append(f"      fix: {escape_text(finding.fix)}")
         evidence = _evidence(finding.evidence)
         if evidence:
             lines.append(f"      evidence: {evidence}")

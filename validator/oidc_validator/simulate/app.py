@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from oidc_validator.crypto.jose import JoseError, split_compact
+from oidc_validator.model.text import escape_text, terminal_json
 from oidc_validator.simulate.config import StandInConfig
 from oidc_validator.simulate.decide import Decision, decide_parsed
 from oidc_validator.simulate.keyring import CertificateKeys, JwksKeys, Keyring
@@ -62,14 +63,16 @@ def create_stand_in_app(config: StandInConfig, *, keyring: Keyring | None = None
         return JSONResponse({"stand_in": "Qualys API", "issuer": config.issuer, "families": [f.prefix for f in FAMILIES]})
 
     async def api(request: Request) -> Response:
-        # Logged with %r: the path is percent-decoded client input; a carriage return or an ANSI escape in it would rewrite log lines.
         path: str = request.scope["path"]
+        # The path is percent-decoded client input: logged quoted and escaped (terminal_json), as a CR or an
+        # ANSI escape in it would rewrite log lines and a bare " -> accepted as" in it would forge one.
+        shown = terminal_json(path)
         family = family_of(path)
         if family is None:
             return JSONResponse({"error": "not_found", "error_description": "not a Qualys API path"}, status_code=404)
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            log.warning("%s %r -> no bearer token", request.method, path)
+            log.warning("%s %s -> no bearer token", escape_text(request.method), shown)
             return _unauthorized("a Bearer JWT is required", challenge='Bearer realm="qualys"')
         try:
             jws = split_compact(token.strip(), max_bytes=config.max_token_bytes)
@@ -85,9 +88,10 @@ def create_stand_in_app(config: StandInConfig, *, keyring: Keyring | None = None
         decisions.append(decision)
         if not decision.accepted:
             # A refusal is what a user of the stand-in is looking for: it stays visible at --log-level warning.
-            log.warning("%s %r -> %s", request.method, path, decision.reason)
+            log.warning("%s %s -> %s", escape_text(request.method), shown, decision.reason)
             return _unauthorized(f"{decision.reason}: {decision.description}", challenge=_challenge(decision))
-        log.info("%s %r -> accepted as %s", request.method, path, decision.user)
+        # The login comes from --user or the users file: escaped like any other outside text.
+        log.info("%s %s -> accepted as %s", escape_text(request.method), shown, escape_text(decision.user or ""))
         assert decision.user is not None
         # parse_qsl as Starlette's QueryParams does (last value wins), without building its multidict.
         params = dict(parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True))

@@ -45,9 +45,17 @@ def _claim_rules(claims: Mapping[str, Any], config: StandInConfig, now: int) -> 
         return _reject("bad_exp", "exp is missing or not an integer NumericDate", claims)
     if exp + config.leeway_seconds <= now:
         return _reject("expired", f"the token expired {now - exp} s ago", claims)
+    # nbf and iat are optional, but when present they are read as strictly as exp: a value that is not an
+    # integer (9999999999.5, "9999999999", true, 1e400) was once skipped as absent, and the token passed.
+    for name in ("nbf", "iat"):
+        if name in claims and _numeric_date(claims, name) is None:
+            return _reject(f"bad_{name}", f"{name} is present but not an integer NumericDate", claims)
     nbf = _numeric_date(claims, "nbf")
     if nbf is not None and nbf - config.leeway_seconds > now:
         return _reject("not_yet_valid", "the token is not valid yet (nbf)", claims)
+    iat = _numeric_date(claims, "iat")
+    if iat is not None and iat - config.leeway_seconds > now:
+        return _reject("issued_in_future", f"the token says it was issued {iat - now} s from now (iat)", claims)
     return None
 
 

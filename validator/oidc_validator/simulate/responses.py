@@ -7,15 +7,26 @@ answer JSON shaped like the seed's samples.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax import saxutils
 
 from starlette.responses import JSONResponse, Response
 
 Handler = Callable[[str, str, Mapping[str, str], datetime], Response]
+
+
+# XML 1.0 section 2.2 (Char): no escaping can carry other characters (&#1; is not well-formed either), and
+# the query and path are percent-decoded client input (%01, %EF%BF%BE), so they are replaced.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def escape(text: str) -> str:
+    """Character data for the XML answer: markup escaped, characters XML 1.0 forbids replaced by U+FFFD."""
+    return saxutils.escape(_NOT_XML_CHAR.sub("\ufffd", text))
 
 
 def _stamp(now: datetime) -> str:

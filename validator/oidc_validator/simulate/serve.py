@@ -16,6 +16,7 @@ from oidc_validator.errors import ValidatorError
 from oidc_validator.simulate.app import create_stand_in_app
 from oidc_validator.simulate.config import StandInConfig
 from oidc_validator.simulate.decide import Decision
+from oidc_validator.simulate.protocol import HeadCappedHttpTools
 
 PROBE_PATH = "/api/2.0/fo/session/?action=probe"
 
@@ -29,7 +30,9 @@ def serve(config: StandInConfig, *, host: str = "127.0.0.1", port: int = 0, log_
     bound = sock.getsockname()[1]
     # No uvicorn access log: it writes to stdout (kept for the ready line), and each decision is logged already.
     app = create_stand_in_app(config)
-    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", server_header=False))
+    # HeadCappedHttpTools: 431 for a request head over 16 KiB, where plain uvicorn would keep buffering it.
+    options = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", server_header=False, http=HeadCappedHttpTools)
+    server = uvicorn.Server(options)
 
     def announce() -> None:
         deadline = time.monotonic() + 30
