@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from oidc_idp import RunningIdp, running
-from oidc_idp.run.protocol import MAX_HEAD_BYTES
+from oidc_validator.net.head_cap import MAX_HEAD_BYTES
 from rawhttp import read_head
 
 TIMEOUT_SECONDS = 10

@@ -30,8 +30,8 @@ from oidc_idp.core.tokens import ACCESS_TOKEN_TYP
 from oidc_idp.errors import IdpError
 from oidc_idp.keys.keygen import Algorithm
 from oidc_idp.keys.tls import TlsFiles, ensure_tls
-from oidc_idp.run.protocol import HeadCappedHttpTools
 from oidc_idp.web.app import create_app
+from oidc_validator.net.head_cap import HeadCappedHttpTools
 
 WORKER_CONFIG_ENV = "OIDC_IDP_WORKER_CONFIG"
 READY_TIMEOUT_SECONDS = 30.0

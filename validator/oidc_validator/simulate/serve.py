@@ -13,10 +13,10 @@ import httpx
 import uvicorn
 
 from oidc_validator.errors import ValidatorError
+from oidc_validator.net.head_cap import HeadCappedHttpTools
 from oidc_validator.simulate.app import create_stand_in_app
 from oidc_validator.simulate.config import StandInConfig
 from oidc_validator.simulate.decide import Decision
-from oidc_validator.simulate.protocol import HeadCappedHttpTools
 
 PROBE_PATH = "/api/2.0/fo/session/?action=probe"
 

@@ -1,9 +1,9 @@
 """uvicorn's httptools protocol with a cap on the request head: 431 instead of buffering without end.
 
-The stand-in's own copy of the test IdP's approach (oidc_idp.run.protocol; the validator may not import
-the IdP): httptools keeps a header's name and value in its own buffers until the header ends, so the
-cap has to hold before the parser sees the bytes. They are counted as they arrive, from the end of one
-request's headers to the end of the next one's (RFC 6585 section 5).
+Both servers of the project use it: the stand-in, and the test IdP (which may import the validator;
+never the reverse). httptools keeps a header's name and value in its own buffers until the header
+ends, so the cap has to hold before the parser sees the bytes. They are counted as they arrive,
+from the end of one request's headers to the end of the next one's (RFC 6585 section 5).
 """
 
 from __future__ import annotations
