@@ -274,3 +274,38 @@ def test_run_bundle_refuses_a_live_token_when_now_is_in_the_future(ctx: Context,
     err = io.StringIO()
     code = run_bundle(idp_context_like(ctx, AFTER_EXPIRY), [], args, clock=LIVE, out=io.StringIO(), err=err)
     assert code == 2 and "still valid" in err.getvalue() and not (tmp_path / "b.zip").exists()
+
+
+def test_a_secret_in_an_entry_name_is_never_repeated_in_the_findings(ctx: Context, fresh: dict[str, bytes], tmp_path: Path) -> None:
+    token = ctx.inputs.tokens[0].raw
+    name = f"notes-{token}.txt"
+    findings, code, out = _verify(_zip(tmp_path / "s.zip", _resummed({**fresh, name: b"x"})))
+    assert "bundle_entry_not_allowed" in _codes(findings) and code == 1
+    assert token.split(".")[2] not in out + json.dumps([f.to_json() for f in findings])
+
+
+@pytest.mark.timeout(60)
+def test_the_scan_stays_linear_on_a_hostile_file() -> None:
+    import time
+
+    from oidc_validator.bundle.scan import file_leaks
+
+    started = time.monotonic()
+    file_leaks("notes.txt", b"eyJ" * (1024 * 1024), [T0])
+    file_leaks("notes.txt", b"eyJ." * (1024 * 1024), [T0])
+    file_leaks("notes.json", json.dumps(["eyJ" * 100_000] * 10).encode(), [T0])
+    assert time.monotonic() - started < 10
+
+
+def test_a_token_whose_exp_is_not_a_finite_number_counts_as_live() -> None:
+    from oidc_validator.bundle.sample import is_live
+
+    assert is_live({"exp": float("nan")}, [T0]) and is_live({"exp": float("inf")}, [T0]) and not is_live({"exp": 1}, [T0])
+
+
+@pytest.mark.parametrize("dress", ["xx{}", "a.b.{}", "{}.more", "token:{}\n"])
+def test_a_live_token_glued_to_other_text_is_still_found(ctx: Context, dress: str) -> None:
+    from oidc_validator.bundle.scan import file_leaks
+
+    text = dress.format(ctx.inputs.tokens[0].raw).encode()
+    assert [leak.kind for leak in file_leaks("REQUEST.md", text, [LIVE])] == ["live_token"]

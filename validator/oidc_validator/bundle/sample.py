@@ -7,6 +7,7 @@ credential that calls Qualys APIs as the user until it expires.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,8 +61,8 @@ def choose_sample(ctx: Context) -> DecodedSample | None:
 
 def expiry(claims: dict[str, Any]) -> float | None:
     exp = claims.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, int | float):
-        return None
+    if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
+        return None  # NaN compares false with every time, so it would pass for expired: treat it as no exp
     return float(exp)
 
 

@@ -24,11 +24,17 @@ from oidc_validator.crypto.jwk import render_path, secret_member_paths
 
 LeakKind = Literal["pem_private_key", "jwk_private_members", "credential", "live_token"]
 
-# A compact JWS: a JSON header (base64url of '{"' starts "eyJ"), a payload, and a signature (RFC 7515 section 7.1).
-_COMPACT_JWS = re.compile(rb"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
+# Runs of base64url characters and dots: a compact JWS (RFC 7515 section 7.1) is one, header.payload.signature.
+# The payload is found as a dot-delimited segment whose base64url decodes to a JSON object, so a prefix glued to
+# the header ("xx" + token) or a dotted run before it ("a.b." + token) does not hide a token; one pass, each
+# segment decoded at most once, so a hostile 4 MiB file costs linear time.
+# (A plain character class with "+": every match succeeds where it starts, so no backtracking at all.)
+_DOTTED_RUN = re.compile(rb"[A-Za-z0-9_.-]+")
+MIN_PAYLOAD_CHARS = 8  # base64url of the shortest claims worth a look, {"a":1}; shorter segments are not tried
+_DOTTED_RUN_TEXT = re.compile(_DOTTED_RUN.pattern.decode())
 # A secret written down as name=value or "name": "value"; prose ("the client secret") has no such value.
 _CREDENTIAL = re.compile(
-    rb"""(?i)\b(client[_-]?secret|password|passwd|api[_-]?key|private[_-]?key|secret)["']?\s*[:=]\s*["']?[^\s"',;}]{6,}"""
+    rb"""(?i)(\b(?:client[_-]?secret|password|passwd|api[_-]?key|private[_-]?key|secret)["']?\s*[:=]\s*["']?)[^\s"',;}]{6,}"""
 )
 
 
@@ -53,19 +59,30 @@ class Leak:
 
 def _b64_json(segment: bytes) -> Any:
     try:
-        return json.loads(base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4)))
-    except (binascii.Error, ValueError, RecursionError):
+        decoded = base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    if not decoded.rstrip().endswith(b"}"):
+        return None  # cheap refusal first: most dotted runs are not base64 JSON, and json.loads' exception costs more
+    try:
+        return json.loads(decoded)
+    except (ValueError, RecursionError):
         return None
 
 
+def _token_claims(run: bytes) -> Iterator[dict[str, Any]]:
+    """The claims of every JWS in a dotted run: each segment with a segment on both sides that decodes to a JSON object."""
+    segments = run.split(b".")
+    for payload in segments[1:-1]:
+        if len(payload) >= MIN_PAYLOAD_CHARS and payload[:1] == b"e":  # base64url of '{' then '"', ' ' or a line break
+            claims = _b64_json(payload)
+            if isinstance(claims, dict):
+                yield claims
+
+
 def has_live_token(data: bytes, moments: Sequence[datetime]) -> bool:
-    """Whether ``data`` holds a compact JWS with a JSON header and claims that is live at any of ``moments``."""
-    for match in _COMPACT_JWS.finditer(data):
-        header_segment, payload_segment, _ = match.group(0).split(b".")
-        header, claims = _b64_json(header_segment), _b64_json(payload_segment)
-        if isinstance(header, dict) and isinstance(claims, dict) and is_live(claims, moments):
-            return True
-    return False
+    """Whether ``data`` holds a compact JWS whose claims are live at any of ``moments`` (no exp: live)."""
+    return any(is_live(claims, moments) for run in _DOTTED_RUN.finditer(data) for claims in _token_claims(run.group(0)))
 
 
 def _text_leaks(data: bytes, moments: Sequence[datetime]) -> Iterator[LeakKind]:
@@ -116,3 +133,31 @@ def file_leaks(name: str, data: bytes, moments: Sequence[datetime]) -> list[Leak
 
 def leaks_in(contents: Mapping[str, bytes], moments: Sequence[datetime]) -> list[Leak]:
     return [leak for name in sorted(contents) for leak in file_leaks(name, contents[name], moments)]
+
+
+_PEM_PRIVATE_BLOCK = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", re.DOTALL)
+_CREDENTIAL_TEXT = re.compile(_CREDENTIAL.pattern.decode())
+WITHHELD = "[withheld]"
+
+
+def redact(text: str) -> str:
+    """``text`` with every compact JWS, PEM private key and credential value replaced by [withheld].
+
+    For text an attacker chose that a finding repeats (an entry name, a SHA256SUMS line): whatever it
+    holds, verify-bundle's output must not pass a secret on. Any JWS goes, live or not: a message has
+    no use for one.
+    """
+    text = _PEM_PRIVATE_BLOCK.sub(WITHHELD, text)
+    text = _DOTTED_RUN_TEXT.sub(lambda m: WITHHELD if any(True for _ in _token_claims(m.group(0).encode())) else m.group(0), text)
+    return _CREDENTIAL_TEXT.sub(lambda m: m.group(1) + WITHHELD, text)
+
+
+def redact_value(value: Any) -> Any:
+    """A finding's evidence with redact applied to every string in it."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {k: redact_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_value(v) for v in value]
+    return value

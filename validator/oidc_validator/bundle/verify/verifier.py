@@ -9,6 +9,7 @@ JSON string.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import zipfile
@@ -22,7 +23,7 @@ import jwt
 from oidc_validator.bundle import codes, layout
 from oidc_validator.bundle.errors import BundleError
 from oidc_validator.bundle.sample import is_live
-from oidc_validator.bundle.scan import leaks_in
+from oidc_validator.bundle.scan import leaks_in, redact, redact_value
 from oidc_validator.bundle.verify.recheck import key_findings, parse_jwks, token_kid_findings
 from oidc_validator.bundle.verify.schema import onboarding_schema, validated_entry
 from oidc_validator.bundle.verify.texts import parse_report, text_findings
@@ -168,7 +169,12 @@ def secret_findings(doc: Any, files: Mapping[str, bytes], moments: Sequence[date
 
 
 def verify_files(files: Mapping[str, bytes], *, now: datetime, clock: datetime | None = None) -> list[Finding]:
-    """Findings about a bundle's files (already read), as of ``now``; tokens must also be dead at ``clock`` (the real time)."""
+    """Findings about a bundle's files (already read), as of ``now`` and ``clock``, with no secret in their text."""
+    return [_withheld(f) for f in _verify_files(files, now=now, clock=clock)]
+
+
+def _verify_files(files: Mapping[str, bytes], *, now: datetime, clock: datetime | None = None) -> list[Finding]:
+    """Every finding, in order: entries, checksums, schema, texts, keys, secrets; tokens must be dead at ``now`` and ``clock``."""
     moments = (now,) if clock is None else (now, clock)
     findings = entry_name_findings(files)
     findings += checksum_findings(files)
@@ -198,9 +204,14 @@ def verify_files(files: Mapping[str, bytes], *, now: datetime, clock: datetime |
     return findings
 
 
+def _withheld(finding: Finding) -> Finding:
+    """Entry names and SHA256SUMS lines are the archive's text, repeated in messages: keep any secret in them out."""
+    return dataclasses.replace(finding, message=redact(finding.message), evidence=redact_value(finding.evidence))
+
+
 def verify_bundle(path: Path, *, now: datetime, clock: datetime | None = None) -> list[Finding]:
     """Every finding about the bundle at ``path``; raises BundleError only when there is no file to read."""
     files, findings = read_entries(path)
-    if not files and findings:
-        return findings
-    return findings + verify_files(files, now=now, clock=clock)
+    if files or not findings:
+        findings += verify_files(files, now=now, clock=clock)
+    return [_withheld(f) for f in findings]
