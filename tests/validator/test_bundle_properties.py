@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from oidc_validator.bundle.archive import zip_bytes
 from oidc_validator.bundle.guard import secret_problems
 from oidc_validator.bundle.material import file_stem, public_jwks
-from oidc_validator.crypto.jwk import SECRET_MEMBERS
+from oidc_validator.crypto.jwk import COMMON_PUBLIC_MEMBERS, PUBLIC_MEMBERS_BY_KTY, SECRET_MEMBERS
 
 MEMBER = st.sampled_from(["kty", "kid", "n", "e", "x", "y", "crv", "alg", "use", "x5c", "key_ops", *SECRET_MEMBERS]) | st.text(max_size=6)
 JWK = st.dictionaries(MEMBER, st.text(max_size=8) | st.integers(), max_size=12)
@@ -22,13 +22,18 @@ SAFE_FILE = re.compile(r"[A-Za-z0-9._-]+")
 
 
 @given(st.lists(JWK, max_size=6), st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3))
-def test_public_jwks_drops_every_secret_member_and_keeps_every_other(keys: list[dict[str, Any]], extra: dict[str, str]) -> None:
+def test_public_jwks_keeps_exactly_the_public_members_of_each_kty(keys: list[dict[str, Any]], extra: dict[str, str]) -> None:
+    # Changed with the allow-list (was: "drops every secret member and keeps every other"): only the kty's public
+    # members with string values survive, and only the keys member of the set.
     jwks = {**extra, "keys": keys}
     published = public_jwks(jwks)
-    assert len(published["keys"]) == len(keys)
+    assert list(published) == ["keys"] and len(published["keys"]) == len(keys)
     for original, public in zip(keys, published["keys"], strict=True):
+        kty = original.get("kty")
+        allowed = PUBLIC_MEMBERS_BY_KTY.get(kty, COMMON_PUBLIC_MEMBERS) if isinstance(kty, str) else COMMON_PUBLIC_MEMBERS
         assert not set(public) & set(SECRET_MEMBERS)
-        assert public == {m: v for m, v in original.items() if m not in SECRET_MEMBERS}
+        lists = ("x5c", "key_ops")  # arrays of strings; the rest single strings
+        assert public == {m: v for m, v in original.items() if m in allowed and isinstance(v, str) and m not in lists}
     assert jwks["keys"] is keys and all(k in jwks["keys"] for k in keys)  # the input is not modified
 
 

@@ -143,7 +143,8 @@ def test_the_final_guard_refuses_a_private_key_or_a_forbidden_secret_anywhere(se
 
 def test_the_guard_names_private_members_left_in_a_key_set() -> None:
     problems = secret_problems({"jwks.json": b'{"keys": [{"kty": "RSA", "n": "x", "e": "AQAB", "d": "secret"}]}'})
-    assert problems == ["jwks.json contains private key members (d)"]
+    # The message now says where (the scan walks the whole document, so a member name alone would not find it).
+    assert problems == ["jwks.json contains private key members (d) at $.keys[0].d"]
 
 
 def test_a_cert_file_that_also_held_a_private_key_contributes_only_its_certificate(tmp_path: Path) -> None:

@@ -156,6 +156,11 @@ CASES: list[tuple[str, Callable[[], list[Finding]], set[str]]] = [
         {"jwk_kid_duplicate", "token_key_ambiguous"},
     ),
     ("private rsa jwk", lambda: with_keys(private_rsa_jwk()), {"jwk_private_members"}),
+    (
+        "private members nested in a key and in another member of the set",
+        lambda: run(jwks=fetched(JWKS_URL, {"keys": [{**rsa_jwk(), "extra": {"d": "c2VjcmV0"}}], "signing_keys": [private_rsa_jwk()]})),
+        {"jwks_private_material"},
+    ),
     ("symmetric jwk", lambda: with_keys(rsa_jwk(), {"kty": "oct", "k": "c2VjcmV0", "kid": "s"}), {"jwk_symmetric"}),
     ("dsa jwk", lambda: with_keys(rsa_jwk(), {"kty": "DSA", "kid": "d"}), {"jwk_kty_unsupported"}),
     ("encryption jwk", lambda: with_keys(rsa_jwk(use="enc")), {"jwk_use_not_sig", "token_key_unusable"}),

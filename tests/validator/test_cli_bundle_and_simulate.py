@@ -137,3 +137,17 @@ def test_bad_simulate_and_verify_usage_is_one_line_exit_2(args: list[str], messa
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_bundle_include_token_with_now_in_the_future_is_refused_by_the_real_clock(
+    idp_tls_server: RunningIdp, secrets: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--now two hours on says the fresh token has expired; the real clock (read by the CLI) says it is live."""
+    from datetime import UTC, datetime, timedelta
+
+    target = tmp_path / "t.zip"
+    later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    argv = ["bundle", *_inputs(idp_tls_server), "--include-token", "--allow-errors", "--now", later, "-o", str(target)]
+    assert main(argv) == 2
+    assert "still valid" in capsys.readouterr().err
+    assert not target.exists()

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from oidc_validator.bundle.errors import BundleError
+from oidc_validator.bundle.layout import FILE_MODE
 
-FILE_MODE = 0o644
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 
 

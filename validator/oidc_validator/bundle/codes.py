@@ -22,7 +22,27 @@ UNREADABLE = _register("bundle_unreadable", Severity.ERROR, "The file is not a r
 ENTRY_UNSAFE = _register(
     "bundle_entry_unsafe",
     Severity.ERROR,
-    "An entry name is absolute, climbs out with '..', or appears twice: the archive was not made by this tool.",
+    "An entry name is absolute (also as a Windows path: C:/..., C:name, \\\\server), climbs out with '..', "
+    "holds a backslash or control character, or appears twice: the archive was not made by this tool.",
+)
+ENTRY_NOT_ALLOWED = _register(
+    "bundle_entry_not_allowed",
+    Severity.ERROR,
+    "An entry's name is not one bundle writes (REQUEST.md, onboarding.json, report.json, report.txt, jwks.json, SHA256SUMS, "
+    "sample-token-expired.jwt, certs/<kid>.pem): something was added. SHA256SUMS proves integrity, not origin, so a listed "
+    "extra file is refused all the same.",
+)
+ENTRY_CASE_TWIN = _register(
+    "bundle_entry_case_twin",
+    Severity.ERROR,
+    "Two entry names differ only in letter case (request.md beside REQUEST.md): on a case-insensitive file system one "
+    "would overwrite the other when the package is unpacked.",
+)
+ENTRY_MODE = _register(
+    "bundle_entry_mode",
+    Severity.ERROR,
+    "An entry is not a plain, non-executable regular file: a symbolic link, a directory or device, setuid/setgid/sticky, "
+    "or executable. bundle writes every entry as a regular file with mode 0644.",
 )
 ENTRY_TOO_LARGE = _register(
     "bundle_entry_too_large", Severity.ERROR, "An entry is larger than any file a bundle holds (possible zip bomb); it was not read."
@@ -64,14 +84,17 @@ JWKS_INVALID = _register("bundle_jwks_invalid", Severity.ERROR, 'jwks.json is no
 SECRET = _register(
     "bundle_secret",
     Severity.ERROR,
-    "A file holds secret material: a PEM private key, or private JWK members in jwks.json.",
+    "A file holds secret material: a PEM private key, private JWK members (d p q dp dq qi oth k) at any depth of any "
+    "JSON file, or a credential assignment such as client_secret=...; every file and every JSON string is scanned.",
     "Do not send this bundle. Rotate the exposed key, then build a new bundle with oidc-validator bundle.",
 )
 LIVE_TOKEN = _register(
     "bundle_live_token",
     Severity.ERROR,
-    "The bundle holds a whole sample token that has not expired: a live token is a credential.",
-    "Do not send this bundle; build it again without --include-token, or once the token has expired.",
+    "A file (or a string of a JSON file) holds a token that has not expired, or expired less than the stand-in's leeway "
+    "ago, by --now or the real clock: a live token is a credential.",
+    "Do not send this bundle; build it again without --include-token, or once the token has expired. "
+    "If you did not put the token there, treat it as leaked: revoke it.",
 )
 CERT_FILE_MISSING = _register(
     "bundle_certificate_file_missing", Severity.ERROR, "onboarding.json names a certificate file the archive does not hold."

@@ -14,6 +14,7 @@ from oidc_validator import __version__
 from oidc_validator.bundle.errors import BundleError
 from oidc_validator.bundle.guard import assert_no_secrets
 from oidc_validator.bundle.keysource import JWKS_ORIGIN, KeySource, choose_key_source, fetched_jwks
+from oidc_validator.bundle.layout import SAMPLE_TOKEN_FILE, certificate_file, is_allowed_name
 from oidc_validator.bundle.limits import KeySourceName
 from oidc_validator.bundle.material import certificate_facts, file_stem, jwk_facts, jwks_key_list, public_jwks
 from oidc_validator.bundle.render import counts, dumps, report_json, report_text, request_markdown
@@ -24,7 +25,6 @@ from oidc_validator.model.findings import Finding, Severity
 from oidc_validator.report.render import onboarding_values, sorted_findings
 
 SCHEMA_VERSION = 1
-SAMPLE_TOKEN_FILE = "sample-token-expired.jwt"  # noqa: S105 - a file name, not a secret
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _certificates(source: KeySource, sample: DecodedSample | None) -> tuple[list
     taken: set[str] = set()
     for bundled in source.certificates:
         c = bundled.candidate
-        name = f"certs/{file_stem(c.kid, taken)}.pem"
+        name = certificate_file(file_stem(c.kid, taken))
         certificate = c.certificate
         alg = c.jwk.get("alg") if c.jwk is not None else None
         if not isinstance(alg, str) and sample is not None and sample.header.get("kid") == c.kid:
@@ -170,9 +170,16 @@ def sha256sums(files: Mapping[str, bytes]) -> bytes:
     return "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n" for n in sorted(files)).encode("ascii")
 
 
-def build_contents(ctx: Context, findings: Sequence[Finding], options: BundleOptions | None = None) -> dict[str, bytes]:
-    """Every file of the bundle, name -> bytes, sorted by name; raises BundleError (nothing to write) on refusal."""
+def build_contents(
+    ctx: Context, findings: Sequence[Finding], options: BundleOptions | None = None, *, clock: datetime | None = None
+) -> dict[str, bytes]:
+    """Every file of the bundle, name -> bytes, sorted by name; raises BundleError (nothing to write) on refusal.
+
+    ``clock`` is the real time (the CLI reads it once); ``ctx.now`` may be --now. A token must be dead at
+    both before it goes in, since --now set in the future would otherwise pass a live token as expired.
+    """
     options = options or BundleOptions()
+    moments = (ctx.now,) if clock is None else (ctx.now, clock)
     errors = list(dict.fromkeys(f.code for f in sorted_findings(findings) if f.severity == Severity.ERROR))
     if errors and not options.allow_errors:
         raise BundleError(
@@ -180,7 +187,7 @@ def build_contents(ctx: Context, findings: Sequence[Finding], options: BundleOpt
             code="errors_remain",
         )
     sample = choose_sample(ctx)
-    raw_token = token_to_include(sample, ctx.now) if options.include_token else None
+    raw_token = token_to_include(sample, moments) if options.include_token else None
     source = choose_key_source(ctx, options.key_source, options.use_kids)
     doc, files = onboarding_document(ctx, findings, source, sample, options)
     jwks = fetched_jwks(ctx)
@@ -197,7 +204,15 @@ def build_contents(ctx: Context, findings: Sequence[Finding], options: BundleOpt
     files["REQUEST.md"] = request_markdown(doc, sorted_findings(findings), names)
     allowed = {SAMPLE_TOKEN_FILE: raw_token.split(".")[2]} if raw_token is not None else None
     assert_no_secrets(
-        files, token_signatures=signature_segments(ctx.inputs.tokens), forbidden=options.forbidden, allowed_signatures=allowed
+        files,
+        token_signatures=signature_segments(ctx.inputs.tokens),
+        forbidden=options.forbidden,
+        allowed_signatures=allowed,
+        live_at=moments,
     )
     files["SHA256SUMS"] = sha256sums(files)
+    # verify-bundle refuses any name outside bundle.layout; a writer bug must fail here, not at Support.
+    stray = sorted(name for name in files if not is_allowed_name(name))
+    if stray:
+        raise BundleError(f"internal error: the bundle would hold entries outside its layout: {', '.join(stray)}", code="bundle_layout")
     return {name: files[name] for name in sorted(files)}

@@ -7,26 +7,13 @@ caught before anything reaches the disk.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from oidc_validator.bundle.errors import BundleError
-from oidc_validator.crypto import pem
-from oidc_validator.crypto.jwk import SECRET_MEMBERS
+from oidc_validator.bundle.scan import leaks_in
 
 MIN_SECRET_CHARS = 4  # shorter strings would match innocent text; such secrets are not worth a refusal
-
-
-def _jwks_private_members(data: bytes) -> list[str]:
-    try:
-        keys = json.loads(data).get("keys", [])
-    except (ValueError, AttributeError):
-        return []
-    found: list[str] = []
-    for key in keys if isinstance(keys, list) else []:
-        if isinstance(key, dict):
-            found += [m for m in SECRET_MEMBERS if m in key and m not in found]
-    return found
 
 
 def secret_problems(
@@ -35,23 +22,19 @@ def secret_problems(
     token_signatures: Sequence[str] = (),
     forbidden: Sequence[str] = (),
     allowed_signatures: Mapping[str, str] | None = None,
+    live_at: Sequence[datetime] = (),
 ) -> list[str]:
     """One line per problem, naming the file and the kind of secret, never the secret itself.
 
-    ``allowed_signatures`` maps a file name to the one signature it may hold (the expired token
-    included on request).
+    The scan (bundle.scan, the same one verify-bundle runs) looks into every file and every JSON value;
+    ``live_at`` are the moments a token must be dead at (--now and the real clock). ``allowed_signatures``
+    maps a file name to the one signature it may hold (the expired token included on request).
     """
     allowed = allowed_signatures or {}
-    problems: list[str] = []
+    problems = [leak.describe() for leak in leaks_in(contents, live_at)]
     signatures = [s.encode("ascii", "replace") for s in token_signatures if s]
     secrets = [s.encode("utf-8") for s in forbidden if len(s) >= MIN_SECRET_CHARS]
     for name, data in contents.items():
-        if pem.has_private_key(data):
-            problems.append(f"{name} contains a PEM private key")
-        if name.endswith("jwks.json"):
-            members = _jwks_private_members(data)
-            if members:
-                problems.append(f"{name} contains private key members ({', '.join(members)})")
         permitted = allowed.get(name, "").encode("ascii", "replace")
         if any(sig in data and sig != permitted for sig in signatures):
             problems.append(f"{name} contains a token signature")
@@ -66,8 +49,11 @@ def assert_no_secrets(
     token_signatures: Sequence[str] = (),
     forbidden: Sequence[str] = (),
     allowed_signatures: Mapping[str, str] | None = None,
+    live_at: Sequence[datetime] = (),
 ) -> None:
-    problems = secret_problems(contents, token_signatures=token_signatures, forbidden=forbidden, allowed_signatures=allowed_signatures)
+    problems = secret_problems(
+        contents, token_signatures=token_signatures, forbidden=forbidden, allowed_signatures=allowed_signatures, live_at=live_at
+    )
     if problems:
         raise BundleError(
             "refusing to write the bundle, it would leak a secret: " + "; ".join(problems) + ". Nothing was written",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -11,18 +10,21 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from oidc_validator.crypto.certs import fingerprint_sha256, x5t_s256
-from oidc_validator.crypto.jwk import JWK_CURVES, public_key_from_jwk, public_members
+from oidc_validator.crypto.jwk import JWK_CURVES, allowed_public_members, public_key_from_jwk
 
 
 def public_jwks(jwks: Any) -> Any:
-    """The key set as fetched, minus every private or secret member, even if the IdP published them."""
-    if not isinstance(jwks, Mapping):
-        return copy.deepcopy(jwks)
-    result = {k: copy.deepcopy(v) for k, v in jwks.items()}
-    keys = result.get("keys")
-    if isinstance(keys, list):
-        result["keys"] = [public_members(key) if isinstance(key, Mapping) else key for key in keys]
-    return result
+    """The key set as fetched, reduced to what a public key set is: {"keys": [...]} with each key's public members.
+
+    An allow-list (crypto.jwk.allowed_public_members), not a deny-list: a private member nested in a key
+    or kept under another member of the set is dropped with everything else we do not know to be public.
+    Entries of keys that are not objects carry no key and are dropped; a document that is no key set at
+    all gives an empty one (check reports it as such).
+    """
+    keys = jwks.get("keys") if isinstance(jwks, Mapping) else None
+    if not isinstance(keys, list):
+        return {"keys": []}
+    return {"keys": [allowed_public_members(key) for key in keys if isinstance(key, Mapping)]}
 
 
 def jwks_key_list(jwks: Any) -> list[dict[str, Any]]:

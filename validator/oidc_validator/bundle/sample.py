@@ -7,7 +7,8 @@ credential that calls Qualys APIs as the user until it expires.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import jwt
 
 from oidc_validator.bundle.errors import BundleError
+from oidc_validator.bundle.limits import TOKEN_LEEWAY_SECONDS
 from oidc_validator.model.context import Context, SampleToken
 
 # The token the user gave is what they mean to onboard; otherwise the access token is what calls APIs.
@@ -59,8 +61,8 @@ def choose_sample(ctx: Context) -> DecodedSample | None:
 
 def expiry(claims: dict[str, Any]) -> float | None:
     exp = claims.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, int | float):
-        return None
+    if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
+        return None  # NaN compares false with every time, so it would pass for expired: treat it as no exp
     return float(exp)
 
 
@@ -69,8 +71,19 @@ def is_expired(claims: dict[str, Any], now: datetime) -> bool:
     return exp is not None and exp <= now.timestamp()
 
 
-def token_to_include(sample: DecodedSample | None, now: datetime) -> str:
-    """The whole sample token for --include-token, refused while it could still be used."""
+def is_live(claims: Mapping[str, Any], moments: Sequence[datetime]) -> bool:
+    """Whether a token with these claims could still be used at any of ``moments``.
+
+    A relying party accepts a token up to TOKEN_LEEWAY_SECONDS past exp (the stand-in does), so only a
+    token that far past exp at every moment is dead; no numeric exp means it may never expire. The
+    moments are --now and the real clock: --now in the future must not make a live token look expired.
+    """
+    exp = expiry(dict(claims))
+    return exp is None or any(exp + TOKEN_LEEWAY_SECONDS > moment.timestamp() for moment in moments)
+
+
+def token_to_include(sample: DecodedSample | None, moments: Sequence[datetime]) -> str:
+    """The whole sample token for --include-token, refused while it could still be used at any of ``moments``."""
     if sample is None:
         raise BundleError("--include-token: there is no decodable sample token to include", code="no_sample_token")
     exp = expiry(sample.claims)
@@ -81,10 +94,11 @@ def token_to_include(sample: DecodedSample | None, now: datetime) -> str:
             "The bundle carries its decoded header and claims, which is all Support needs",
             code="live_token_refused",
         )
-    if exp > now.timestamp():
+    if is_live(sample.claims, moments):
         until = datetime.fromtimestamp(exp, UTC).isoformat() if exp < 253402300799 else str(exp)
         raise BundleError(
-            f"--include-token refused: the sample token is still valid (exp {until}); a live token is a credential "
+            f"--include-token refused: the sample token is still valid (exp {until}); tokens count as live until "
+            f"{TOKEN_LEEWAY_SECONDS} s past exp by both the real clock and --now, and a live token is a credential "
             "(anyone holding it can call Qualys APIs as its user). Wait until it expires, or leave out --include-token: "
             "the bundle carries its decoded header and claims, which is all Support needs",
             code="live_token_refused",

@@ -18,7 +18,7 @@ from oidc_validator.crypto.jose import (
     is_none_alg,
     is_symmetric_alg,
 )
-from oidc_validator.crypto.jwk import ALG_KEY, CURVES, PRIVATE_MEMBERS, public_key_from_jwk
+from oidc_validator.crypto.jwk import ALG_KEY, CURVES, PRIVATE_MEMBERS, JsonPath, public_key_from_jwk, render_path, secret_member_paths
 from oidc_validator.crypto.keyquality import roca_vulnerable
 from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Finding, Severity
@@ -73,6 +73,14 @@ PRIVATE = _register(
     "A JWK publishes private key members: the private key is public, the key is compromised.",
     "Never publish private members (d p q dp dq qi oth): remove them, and rotate that key NOW, since anyone "
     "could have fetched it and can forge tokens.",
+)
+PRIVATE_ELSEWHERE = _register(
+    "jwks_private_material",
+    Severity.ERROR,
+    "The JWKS document holds private or secret key members (d p q dp dq qi oth k) outside a key's own top level: "
+    "nested inside a key, or under another member of the set. Whoever fetches the JWKS has that private key.",
+    "Publish only the public members of each key under keys; remove every other copy of key material from the document, "
+    "and rotate every key whose private members were published, NOW.",
 )
 SYMMETRIC = _register(
     "jwk_symmetric",
@@ -197,6 +205,26 @@ def check_jwks_fetched(ctx: Context) -> Iterator[Finding]:
     for index, key in enumerate(doc["keys"]):
         if not isinstance(key, dict):
             yield NOT_OBJECT.finding(f"JWKS entry {index} is a JSON {type(key).__name__}, not an object.", index=index)
+
+
+def _reported_per_key(path: JsonPath, keys: list[Any]) -> bool:
+    """Whether _key_findings already names this member: a key's own top-level private member, or an oct key's k."""
+    if len(path) != 3 or path[0] != "keys" or not isinstance(path[1], int) or not isinstance(keys[path[1]], dict):
+        return False
+    return path[2] in PRIVATE_MEMBERS or (path[2] == "k" and keys[path[1]].get("kty") == "oct")
+
+
+def check_private_material(ctx: Context) -> Iterator[Finding]:
+    """RFC 7517 section 5 carries public keys only: private members anywhere in the document are a leak."""
+    fetched = ctx.observations.jwks
+    if fetched is None or not fetched.ok or fetched.json is None:
+        return
+    doc = fetched.json
+    keys: list[Any] = doc["keys"] if isinstance(doc, dict) and isinstance(doc.get("keys"), list) else []
+    paths = [render_path(p) for p in secret_member_paths(doc) if not _reported_per_key(p, keys)]
+    if paths:
+        shown = ", ".join(paths[:10]) + (f" and {len(paths) - 10} more" if len(paths) > 10 else "")
+        yield PRIVATE_ELSEWHERE.finding(f"The JWKS document holds secret key members at {shown} (values not shown).", paths=paths[:50])
 
 
 def _name(index: int, key: Mapping[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (
     jwks.check_jwks_fetched,
     jwks.check_kids,
     jwks.check_keys,
+    jwks.check_private_material,
     jwks.check_certificates_in_jwks,
     certificates.check_certificate_files,
     certificates.check_certificate_validity,

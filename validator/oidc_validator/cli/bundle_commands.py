@@ -48,13 +48,14 @@ def run_bundle(
     args: argparse.Namespace,
     *,
     forbidden: Sequence[str] = (),
+    clock: datetime | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
     """Write the package; 0 written, 1 errors found (nothing written), 2 cannot build (the message says why).
 
     ``forbidden``: the client secret and password this run used, if any, so the final guard can prove
-    they are in no file.
+    they are in no file. ``clock``: the real time, read once by the caller; ``ctx.now`` may be --now.
     """
     out, err = out or sys.stdout, err or sys.stderr
     errors = [f for f in findings if f.severity == Severity.ERROR]
@@ -67,7 +68,7 @@ def run_bundle(
         return EXIT_FINDINGS
     path: Path = args.output or default_output(ctx)
     try:
-        contents = build_contents(ctx, findings, options)
+        contents = build_contents(ctx, findings, options, clock=clock)
         write_zip(path, contents, ctx.now)
     except BundleError as exc:
         print(f"oidc-validator bundle: {escape_text(exc.message)}", file=err)
@@ -93,11 +94,19 @@ def render_verification(path: Path, findings: Sequence[Finding], fmt: str = "tex
     return "\n".join(lines)
 
 
-def run_verify_bundle(path: Path, *, now: datetime, fmt: str = "text", out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """0 the bundle can be trusted, 1 it cannot (findings say why), 2 no such file."""
+def run_verify_bundle(
+    path: Path,
+    *,
+    now: datetime,
+    clock: datetime | None = None,
+    fmt: str = "text",
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """0 the bundle can be trusted, 1 it cannot (findings say why), 2 no such file. ``clock``: the real time, beside --now."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
-        findings = verify_bundle(path, now=now)
+        findings = verify_bundle(path, now=now, clock=clock)
     except BundleError as exc:
         print(f"oidc-validator verify-bundle: {escape_text(exc.message)}", file=err)
         return EXIT_CANNOT_RUN

@@ -134,14 +134,16 @@ def _run_bundle(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
     from oidc_validator.net.obtain import secret_forms
 
     config, ctx, findings = checked(args, env)
-    return run_bundle(ctx, findings, args, forbidden=secret_forms(config.grant) if config.grant else (), out=out)
+    # The real clock beside ctx.now (--now): a token is bundled only when dead by both.
+    clock = env.clock()
+    return run_bundle(ctx, findings, args, forbidden=secret_forms(config.grant) if config.grant else (), clock=clock, out=out)
 
 
 def _run_verify_bundle(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
     from oidc_validator.cli.bundle_commands import run_verify_bundle
     from oidc_validator.observe.inputs import parse_now
 
-    return run_verify_bundle(args.bundle, now=parse_now(args.now, env), fmt=args.format, out=out)
+    return run_verify_bundle(args.bundle, now=parse_now(args.now, env), clock=env.clock(), fmt=args.format, out=out)
 
 
 def _run_simulate(args: argparse.Namespace, env: Environment) -> int:

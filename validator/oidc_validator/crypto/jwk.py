@@ -7,6 +7,7 @@ The algorithm objects and the EC curve each ES* algorithm is bound to come from 
 from __future__ import annotations
 
 import binascii
+import re
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -96,3 +97,74 @@ def public_jwk(public_key: Any) -> dict[str, Any] | None:
         return None
     jwk.pop("key_ops", None)  # RFC 7517 section 4.3: callers set "use"
     return jwk
+
+
+# RFC 7517 section 4 and RFC 7518 section 6: the members a public JWK of each key type carries. Everything
+# else is dropped when a key set is passed on, so a private member hidden under any other name or nesting
+# cannot travel along with it (an allow-list: a deny-list only catches the members someone thought of).
+COMMON_PUBLIC_MEMBERS = ("kty", "kid", "use", "alg", "key_ops", "x5c", "x5t", "x5t#S256")
+PUBLIC_MEMBERS_BY_KTY: dict[str, tuple[str, ...]] = {
+    "RSA": (*COMMON_PUBLIC_MEMBERS, "n", "e"),
+    "EC": (*COMMON_PUBLIC_MEMBERS, "crv", "x", "y"),
+    "OKP": (*COMMON_PUBLIC_MEMBERS, "crv", "x"),
+}
+_LIST_MEMBERS = ("key_ops", "x5c")  # arrays of strings; every other public member is one string
+
+
+def allowed_public_members(jwk: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the public members of the JWK's kty (common members only for other ktys), and only with JSON string values.
+
+    A value of another shape (an object under "kid", say) could carry anything, so it is dropped too.
+    """
+    kty = jwk.get("kty")
+    names = PUBLIC_MEMBERS_BY_KTY.get(kty, COMMON_PUBLIC_MEMBERS) if isinstance(kty, str) else COMMON_PUBLIC_MEMBERS
+    kept: dict[str, Any] = {}
+    for name in names:
+        value = jwk.get(name)
+        if name in _LIST_MEMBERS:
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                kept[name] = list(value)
+        elif isinstance(value, str):
+            kept[name] = value
+    return kept
+
+
+JsonPath = tuple[str | int, ...]
+
+
+def secret_member_paths(document: Any) -> list[JsonPath]:
+    """Where a JSON document holds a non-empty secret JWK member (SECRET_MEMBERS), at any depth, in document order.
+
+    Walks every object and array, not only ``keys[i]``: an IdP that leaks ``d`` under another member
+    or a nested object has leaked it all the same. Iterative, so a deeply nested document cannot
+    exhaust the stack.
+    """
+    found: list[JsonPath] = []
+    stack: list[tuple[JsonPath, Any]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        children: list[tuple[JsonPath, Any]] = []
+        if isinstance(value, Mapping):
+            for name, child in value.items():
+                if name in SECRET_MEMBERS and isinstance(child, str | list) and child:
+                    found.append((*path, str(name)))
+                children.append(((*path, str(name)), child))
+        elif isinstance(value, list):
+            children = [((*path, index), child) for index, child in enumerate(value)]
+        stack.extend(reversed(children))
+    return found
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_#$-]{1,40}")
+
+
+def render_path(path: JsonPath) -> str:
+    """A JSON path for a finding: ``$.keys[1].extra.d``. Member names that are not short plain words are shown as
+    ``[?]``, since a name chosen by whoever wrote the document could itself be a secret or terminal escapes."""
+    text = "$"
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if _PLAIN_NAME.fullmatch(part) else "[?]"
+    return text

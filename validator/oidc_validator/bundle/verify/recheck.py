@@ -25,6 +25,7 @@ _JWKS_CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (
     jwks_checks.check_jwks_fetched,
     jwks_checks.check_kids,
     jwks_checks.check_keys,
+    jwks_checks.check_private_material,
     jwks_checks.check_certificates_in_jwks,
 )
 _CERTIFICATE_CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (

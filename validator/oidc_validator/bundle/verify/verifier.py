@@ -1,39 +1,45 @@
 """``verify-bundle``: can Support (or the customer, later) trust this package?
 
-Integrity first (SHA256SUMS: tampered, missing, extra files), then the shape (onboarding.json
-against the JSON Schema), then the substance: the key checks re-run on the bundled material,
-and the no-secrets rule re-applied to every file.
+The entries first: exactly the names bundle writes (bundle.layout), as plain regular files. Then
+integrity (SHA256SUMS: tampered, missing, extra files; it proves integrity, not origin: anyone
+can rewrite it), the shape (onboarding.json against the JSON Schema), then the substance: the key
+checks re-run on the bundled material, and the writer's secret scan re-run on every file and every
+JSON string.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import jwt
 
-from oidc_validator.bundle import codes
+from oidc_validator.bundle import codes, layout
 from oidc_validator.bundle.errors import BundleError
-from oidc_validator.bundle.sample import is_expired
+from oidc_validator.bundle.sample import is_live
+from oidc_validator.bundle.scan import leaks_in, redact, redact_value
 from oidc_validator.bundle.verify.recheck import key_findings, parse_jwks, token_kid_findings
 from oidc_validator.bundle.verify.schema import onboarding_schema, validated_entry
 from oidc_validator.bundle.verify.texts import parse_report, text_findings
-from oidc_validator.crypto import pem
 from oidc_validator.model.findings import Finding, Severity
 
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 MAX_ENTRIES = 64
-REQUIRED = ("REQUEST.md", "onboarding.json", "report.json", "report.txt")
 _SUM_LINE = re.compile(r"([0-9a-f]{64})  (\S(?:.*\S)?)")
 
 
 def read_entries(path: Path) -> tuple[dict[str, bytes], list[Finding]]:
-    """Every entry's bytes, capped; problems with the archive itself become findings."""
+    """Every entry's bytes, capped; problems with the archive itself become findings.
+
+    Nothing is extracted: entries are read into memory under their names, so an unsafe name is
+    reported (verify_files) and its bytes still scanned for secrets, never written anywhere.
+    """
     if not path.is_file():
         raise BundleError(f"{path}: no such bundle file", code="bundle_not_found")
     findings: list[Finding] = []
@@ -45,11 +51,17 @@ def read_entries(path: Path) -> tuple[dict[str, bytes], list[Finding]]:
                 return {}, [codes.UNREADABLE.finding(f"{path.name} has {len(infos)} entries; a bundle has a handful.", entries=len(infos))]
             for info in infos:
                 name = info.filename
-                pure = PurePosixPath(name)
+                problem = "a directory" if info.is_dir() else layout.mode_problem(info.external_attr)
+                if problem is not None:
+                    findings.append(
+                        codes.ENTRY_MODE.finding(
+                            f"The entry {name!r} is {problem}.", entry=name, problem=problem, mode=f"{info.external_attr >> 16:06o}"
+                        )
+                    )
                 if info.is_dir():
                     continue
-                if pure.is_absolute() or ".." in pure.parts or "\\" in name or name in files:
-                    findings.append(codes.ENTRY_UNSAFE.finding(f"The entry name {name!r} is unsafe or repeated.", entry=name))
+                if name in files:
+                    findings.append(codes.ENTRY_UNSAFE.finding(f"The entry name {name!r} appears twice.", entry=name))
                     continue
                 if info.file_size > MAX_ENTRY_BYTES:
                     findings.append(
@@ -59,12 +71,47 @@ def read_entries(path: Path) -> tuple[dict[str, bytes], list[Finding]]:
                 try:
                     with archive.open(info) as handle:
                         files[name] = handle.read(MAX_ENTRY_BYTES + 1)[:MAX_ENTRY_BYTES]
-                except (zipfile.BadZipFile, OSError, ValueError) as exc:
+                except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
                     # A CRC mismatch means the stored bytes changed after the zip was written.
                     findings.append(codes.FILE_TAMPERED.finding(f"{name} cannot be read back intact ({exc}).", file=name))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         return {}, [codes.UNREADABLE.finding(f"{path.name} is not a readable zip archive ({exc}).", file=str(path))]
     return files, findings
+
+
+def _unsafe(name: str) -> bool:
+    """A name that points outside the folder it is unpacked into, on POSIX or on Windows, or that a terminal would act on."""
+    pure = PurePosixPath(name)
+    windows = PureWindowsPath(name)
+    return (
+        pure.is_absolute()
+        or ".." in pure.parts
+        or "\\" in name
+        or bool(windows.drive)
+        or windows.is_absolute()
+        or ":" in name
+        or any(ord(c) < 0x20 or ord(c) == 0x7F for c in name)
+    )
+
+
+def entry_name_findings(names: Iterable[str]) -> list[Finding]:
+    """Every name must be one bundle writes (bundle.layout), safe everywhere, and unique ignoring case."""
+    findings: list[Finding] = []
+    by_fold: dict[str, list[str]] = {}
+    for name in names:
+        by_fold.setdefault(name.casefold(), []).append(name)
+        if _unsafe(name):
+            findings.append(codes.ENTRY_UNSAFE.finding(f"The entry name {name!r} is unsafe.", entry=name))
+        elif not layout.is_allowed_name(name):
+            findings.append(codes.ENTRY_NOT_ALLOWED.finding(f"The entry {name!r} is not a file bundle writes.", entry=name))
+    for twins in by_fold.values():
+        if len(twins) > 1:
+            findings.append(
+                codes.ENTRY_CASE_TWIN.finding(
+                    f"The entries {', '.join(map(repr, sorted(twins)))} differ only in letter case.", entries=sorted(twins)
+                )
+            )
+    return findings
 
 
 def checksum_findings(files: Mapping[str, bytes]) -> list[Finding]:
@@ -100,28 +147,38 @@ def onboarding_findings(files: Mapping[str, bytes]) -> tuple[Any, list[Finding]]
     return (doc if isinstance(doc, dict) else None), findings
 
 
-def secret_findings(doc: Any, files: Mapping[str, bytes], now: datetime) -> list[Finding]:
-    findings = [
-        codes.SECRET.finding(f"{name} contains a PEM private key (not shown).", file=name)
-        for name, data in files.items()
-        if pem.has_private_key(data)
-    ]
+def secret_findings(doc: Any, files: Mapping[str, bytes], moments: Sequence[datetime]) -> list[Finding]:
+    """The writer's scan (bundle.scan) over every file and every JSON string, plus the included token read as a token."""
+    findings: list[Finding] = []
+    live_files: set[str] = set()
+    for leak in leaks_in(files, moments):
+        code = codes.LIVE_TOKEN if leak.kind == "live_token" else codes.SECRET
+        live_files |= {leak.file} if leak.kind == "live_token" else set()
+        findings.append(code.finding(leak.describe() + ".", file=leak.file, kind=leak.kind, where=leak.where or None))
     sample = doc.get("sample_token") if isinstance(doc, dict) else None
     included = sample.get("included_file") if isinstance(sample, dict) else None
-    if isinstance(included, str) and included in files:
+    if isinstance(included, str) and included in files and included not in live_files:
         try:
             claims = jwt.decode(files[included].decode("ascii", "replace").strip(), options={"verify_signature": False})
         except jwt.PyJWTError:
-            claims = {}
-        if not is_expired(claims, now):
-            findings.append(codes.LIVE_TOKEN.finding(f"{included} holds a token that has not expired at {now.isoformat()}.", file=included))
+            claims = {}  # not a readable token: it cannot be shown to have expired
+        if is_live(claims, moments):
+            when = " or ".join(m.isoformat() for m in moments)
+            findings.append(codes.LIVE_TOKEN.finding(f"{included} holds a token that has not expired at {when}.", file=included))
     return findings
 
 
-def verify_files(files: Mapping[str, bytes], *, now: datetime) -> list[Finding]:
-    """Findings about a bundle's files (already read), as of ``now``."""
-    findings = checksum_findings(files)
-    findings += [codes.REQUIRED_MISSING.finding(f"The bundle has no {name}.", file=name) for name in REQUIRED if name not in files]
+def verify_files(files: Mapping[str, bytes], *, now: datetime, clock: datetime | None = None) -> list[Finding]:
+    """Findings about a bundle's files (already read), as of ``now`` and ``clock``, with no secret in their text."""
+    return [_withheld(f) for f in _verify_files(files, now=now, clock=clock)]
+
+
+def _verify_files(files: Mapping[str, bytes], *, now: datetime, clock: datetime | None = None) -> list[Finding]:
+    """Every finding, in order: entries, checksums, schema, texts, keys, secrets; tokens must be dead at ``now`` and ``clock``."""
+    moments = (now,) if clock is None else (now, clock)
+    findings = entry_name_findings(files)
+    findings += checksum_findings(files)
+    findings += [codes.REQUIRED_MISSING.finding(f"The bundle has no {name}.", file=name) for name in layout.REQUIRED if name not in files]
     doc, shape = onboarding_findings(files)
     findings += shape
     report, report_problems = parse_report(files)
@@ -131,7 +188,7 @@ def verify_files(files: Mapping[str, bytes], *, now: datetime) -> list[Finding]:
     jwks, _ = parse_jwks(files)
     if doc is not None:
         findings += token_kid_findings(doc, jwks)
-    findings += secret_findings(doc, files, now)
+    findings += secret_findings(doc, files, moments)
     validation = doc.get("validation") if isinstance(doc, dict) else None
     remaining = validation.get("remaining_errors") if isinstance(validation, dict) else None
     if remaining:
@@ -147,9 +204,14 @@ def verify_files(files: Mapping[str, bytes], *, now: datetime) -> list[Finding]:
     return findings
 
 
-def verify_bundle(path: Path, *, now: datetime) -> list[Finding]:
+def _withheld(finding: Finding) -> Finding:
+    """Entry names and SHA256SUMS lines are the archive's text, repeated in messages: keep any secret in them out."""
+    return dataclasses.replace(finding, message=redact(finding.message), evidence=redact_value(finding.evidence))
+
+
+def verify_bundle(path: Path, *, now: datetime, clock: datetime | None = None) -> list[Finding]:
     """Every finding about the bundle at ``path``; raises BundleError only when there is no file to read."""
     files, findings = read_entries(path)
-    if not files and findings:
-        return findings
-    return findings + verify_files(files, now=now)
+    if files or not findings:
+        findings += verify_files(files, now=now, clock=clock)
+    return [_withheld(f) for f in findings]
