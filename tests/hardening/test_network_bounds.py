@@ -13,12 +13,10 @@ import asyncio
 import gzip
 import ipaddress
 import socket
-import threading
 import time
 import tracemalloc
 import zlib
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpcore
@@ -27,11 +25,10 @@ import pytest
 from oidc_validator.net.fetch import credentials_over_http_problem, fetch_json
 from oidc_validator.net.obtain import obtain_tokens
 from oidc_validator.net.options import FetchOptions, GrantRequest
-from rawhttp import read_head
+from rawhttp import raw_server, read_head
 
 OPTIONS = FetchOptions(connect_timeout_seconds=1.0, total_timeout_seconds=5.0, max_body_bytes=64 * 1024)
 GRANT = GrantRequest("client_credentials", "demo-client", "demo-secret")
-SERVER_LIFETIME_SECONDS = 8.0
 BOMB_DECODED_BYTES = 256 * 1024 * 1024
 # The bomb decodes to 256 MB; a bounded reader never holds more than a few times the 64 KB cap.
 PEAK_MEMORY_LIMIT_BYTES = 32 * 1024 * 1024
@@ -64,40 +61,6 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", loopback_only)
     return attempted
-
-
-@contextmanager
-def raw_server(handle: Callable[[socket.socket], None]) -> Iterator[int]:
-    """A TCP server on 127.0.0.1 handling each connection in a thread, for SERVER_LIFETIME_SECONDS at most."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        deadline = time.monotonic() + SERVER_LIFETIME_SECONDS
-        while not stop.is_set() and time.monotonic() < deadline:
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=guarded, args=(conn,), daemon=True).start()
-
-    def guarded(conn: socket.socket) -> None:
-        try:
-            handle(conn)
-        except OSError:
-            pass  # the client hung up on purpose (size cap, refusal)
-        finally:
-            conn.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        listener.close()
 
 
 def answering(head: bytes, body: bytes = b"") -> Callable[[socket.socket], None]:

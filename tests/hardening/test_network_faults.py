@@ -6,10 +6,7 @@ from __future__ import annotations
 import socket
 import ssl
 import struct
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,51 +16,9 @@ from oidc_idp.keys.tls import ensure_tls
 from oidc_validator.model.context import Fetched
 from oidc_validator.net.fetch import fetch_json
 from oidc_validator.net.options import FetchOptions
-from rawhttp import read_head
+from rawhttp import raw_server, read_head
 
 OPTIONS = FetchOptions(connect_timeout_seconds=0.5, total_timeout_seconds=1.0, max_body_bytes=64 * 1024)
-SERVER_LIFETIME_SECONDS = 5.0
-
-
-@contextmanager
-def raw_server(handle: Callable[[socket.socket], None], *, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Iterator[int]:
-    """A one-purpose TCP server on a loopback address that handles each connection in a thread, for a bounded time."""
-    listener = socket.create_server((host, 0))
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        deadline = time.monotonic() + SERVER_LIFETIME_SECONDS
-        while not stop.is_set() and time.monotonic() < deadline:
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            if tls is not None:
-                try:
-                    conn = tls.wrap_socket(conn, server_side=True)
-                except (ssl.SSLError, OSError):
-                    conn.close()
-                    continue
-            threading.Thread(target=_guarded, args=(handle, conn), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        listener.close()
-
-
-def _guarded(handle: Callable[[socket.socket], None], conn: socket.socket) -> None:
-    try:
-        handle(conn)
-    except OSError:
-        pass
-    finally:
-        conn.close()
 
 
 def reset(conn: socket.socket) -> None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import socket
 from collections.abc import Iterator
 
 import pytest
 
+import rawhttp
 from oidc_idp import RunningIdp, running
 from oidc_validator.net.head_cap import MAX_HEAD_BYTES
-from rawhttp import read_head
+from rawhttp import padded_request
 
 TIMEOUT_SECONDS = 10
 
@@ -22,19 +21,11 @@ def idp() -> Iterator[RunningIdp]:
 
 
 def exchange(idp: RunningIdp, request: bytes) -> bytes:
-    """Send raw bytes in one write; read the answer until the server closes or answers in full."""
-    with socket.create_connection(("127.0.0.1", idp.port), timeout=TIMEOUT_SECONDS) as sock:
-        with contextlib.suppress(OSError):  # the server may close while a huge head is still being sent
-            sock.sendall(request)
-        return read_head(sock, timeout_seconds=TIMEOUT_SECONDS)
+    return rawhttp.exchange(idp.port, request, timeout_seconds=TIMEOUT_SECONDS)
 
 
 def head(extra_header_bytes: int, body: bytes = b"", path: str = "/jwks") -> bytes:
-    method = b"POST" if body else b"GET"
-    return (
-        method + b" " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"a" * extra_header_bytes + b"\r\n"
-        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-    )
+    return padded_request(extra_header_bytes, path=path, body=body)
 
 
 def test_a_head_under_the_cap_is_served(idp: RunningIdp) -> None:

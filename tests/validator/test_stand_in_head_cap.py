@@ -3,19 +3,18 @@ without end. Tested against the real uvicorn server that serve() starts, on 127.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import selectors
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
 
+import rawhttp
 from oidc_validator.net.head_cap import MAX_HEAD_BYTES
-from rawhttp import read_head
+from rawhttp import padded_request
 
 TIMEOUT_SECONDS = 10
 # serve() as ``oidc-validator simulate`` calls it, minus the bundle: certificate mode with no keys, so every
@@ -47,19 +46,11 @@ def port() -> Iterator[int]:
 
 
 def exchange(port: int, request: bytes) -> bytes:
-    """Send raw bytes in one write; read the answer until the server closes or answers in full."""
-    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT_SECONDS) as sock:
-        with contextlib.suppress(OSError):  # the server may close while a huge head is still being sent
-            sock.sendall(request)
-        return read_head(sock, timeout_seconds=TIMEOUT_SECONDS)
+    return rawhttp.exchange(port, request, timeout_seconds=TIMEOUT_SECONDS)
 
 
 def head(extra_header_bytes: int, body: bytes = b"") -> bytes:
-    method = b"POST" if body else b"GET"
-    return (
-        method + b" /api/2.0/fo/asset/ip/?action=list HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"a" * extra_header_bytes + b"\r\n"
-        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-    )
+    return padded_request(extra_header_bytes, path="/api/2.0/fo/asset/ip/?action=list", body=body)
 
 
 def test_a_head_under_the_cap_reaches_the_stand_in(port: int) -> None:
