@@ -25,7 +25,7 @@ import pytest
 from oidc_validator.net.fetch import credentials_over_http_problem, fetch_json
 from oidc_validator.net.obtain import obtain_tokens
 from oidc_validator.net.options import FetchOptions, GrantRequest
-from rawhttp import raw_server, read_head
+from rawhttp import endless_chunked_json, raw_server, read_head
 
 OPTIONS = FetchOptions(connect_timeout_seconds=1.0, total_timeout_seconds=5.0, max_body_bytes=64 * 1024)
 GRANT = GrantRequest("client_credentials", "demo-client", "demo-secret")
@@ -75,15 +75,6 @@ def bomb_head(bomb: bytes) -> bytes:
     return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip, gzip\r\nContent-Length: %d\r\n" % len(bomb)
 
 
-def endless_chunks(conn: socket.socket) -> None:
-    read_head(conn, timeout_seconds=2)
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-    chunk = b'{"access_token": "' + b"a" * 8000
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline:
-        conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-
-
 def measured(call: Callable[[], Any]) -> tuple[Any, float, int]:
     """The call's result, its duration and the peak of Python-allocated memory during it."""
     tracemalloc.start()
@@ -116,7 +107,7 @@ def test_a_gzip_bomb_from_the_token_endpoint_stops_at_the_size_cap_quickly_and_i
 
 
 def test_an_endless_chunked_token_response_stops_at_the_size_cap_before_the_deadline(connections: list[str]) -> None:
-    with raw_server(endless_chunks) as port:
+    with raw_server(endless_chunked_json(b'{"access_token": "')) as port:
         (tokens, failures), seconds, _ = measured(lambda: obtain_tokens(f"http://127.0.0.1:{port}/token", GRANT, OPTIONS))
     assert tokens == ()
     assert "65536-byte limit" in failures[0].detail

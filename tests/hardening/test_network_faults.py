@@ -16,7 +16,7 @@ from oidc_idp.keys.tls import ensure_tls
 from oidc_validator.model.context import Fetched
 from oidc_validator.net.fetch import fetch_json
 from oidc_validator.net.options import FetchOptions
-from rawhttp import raw_server, read_head
+from rawhttp import endless_chunked_json, raw_server, read_head
 
 OPTIONS = FetchOptions(connect_timeout_seconds=0.5, total_timeout_seconds=1.0, max_body_bytes=64 * 1024)
 
@@ -30,15 +30,6 @@ def reset(conn: socket.socket) -> None:
 def silent(conn: socket.socket) -> None:
     read_head(conn, timeout_seconds=2)
     time.sleep(3)  # never answers within the client's deadline; bounded so the thread ends
-
-
-def endless(conn: socket.socket) -> None:
-    read_head(conn, timeout_seconds=2)
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-    chunk = b'{"keys": [' + b" " * 8000
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline:
-        conn.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
 
 
 def jwks(conn: socket.socket) -> None:
@@ -67,7 +58,7 @@ def test_a_server_that_never_answers_is_a_timeout_within_the_deadline() -> None:
 
 
 def test_an_endless_body_stops_at_the_size_cap() -> None:
-    with raw_server(endless) as port:
+    with raw_server(endless_chunked_json(b'{"keys": [')) as port:
         fetched, seconds = timed(f"http://127.0.0.1:{port}/jwks")
     assert fetched.error in ("too_large", "timeout")
     assert seconds < OPTIONS.total_timeout_seconds + 1.0

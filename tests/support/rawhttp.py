@@ -88,3 +88,17 @@ def raw_server(
         stop.set()
         thread.join(timeout=2)
         listener.close()
+
+
+def endless_chunked_json(opening: bytes, *, seconds: float = 3.0) -> Callable[[socket.socket], None]:
+    """A handler answering 200 with a chunked JSON body that starts with ``opening`` and never ends (for ``seconds``)."""
+
+    def handle(conn: socket.socket) -> None:
+        read_head(conn, timeout_seconds=2)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = opening + b" " * 8000
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+
+    return handle
