@@ -30,6 +30,7 @@ from oidc_idp.core.tokens import ACCESS_TOKEN_TYP
 from oidc_idp.errors import IdpError
 from oidc_idp.keys.keygen import Algorithm
 from oidc_idp.keys.tls import TlsFiles, ensure_tls
+from oidc_idp.run.prompt_server import PromptServer
 from oidc_idp.web.app import create_app
 from oidc_validator.net.head_cap import HeadCappedHttpTools
 
@@ -273,7 +274,7 @@ class RunningIdp:
 def running_in_thread(config: IdpConfig, listener: Listener, *, clock: Clock | None = None) -> Iterator[RunningIdp]:
     """Serve ``config`` on an already bound listener in a daemon thread; stop on exit."""
     app = create_app(config, clock=clock)
-    server = uvicorn.Server(_uvicorn_config(app, listener))
+    server = PromptServer(_uvicorn_config(app, listener))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener.sock]}, daemon=True, name="oidc-idp")
     thread.start()
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
@@ -285,6 +286,6 @@ def running_in_thread(config: IdpConfig, listener: Listener, *, clock: Clock | N
     try:
         yield RunningIdp(config, listener, app)
     finally:
-        server.should_exit = True
+        server.stop()
         thread.join(timeout=10)
         listener.sock.close()
