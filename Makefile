@@ -40,7 +40,8 @@ unit: $(STAMP)
 
 # Long property-based runs (hypothesis' "fuzz" profile: 5000 examples per property).
 fuzz: $(STAMP)
-	HYPOTHESIS_PROFILE=fuzz $(PYTEST) -q tests/hardening tests/validator -k "never or any_ or robust or properties"
+	# 5,000 examples of one property can take minutes on a busy machine: a per-test limit of 15 minutes, not the suite's 2.
+	HYPOTHESIS_PROFILE=fuzz $(PYTEST) -q --timeout 900 tests/hardening tests/validator -k "never or any_ or robust or properties"
 
 # Figures measured in one run (wrk from Debian's packages drives the load).
 bench: $(STAMP)
