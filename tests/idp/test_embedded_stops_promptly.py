@@ -21,4 +21,3 @@ def test_leaving_the_block_closes_a_client_keep_alive_connection_and_the_port() 
             client.get(f"http://127.0.0.1:{port}/jwks")
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=2):
         pass
-

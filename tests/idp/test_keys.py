@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 import subprocess
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from crosscheck import verify
 from oidc_idp import running
 from oidc_idp.errors import KeyStoreError
 from oidc_idp.keys.keystore import KeyStore
+from oidc_idp.run.pytest_plugin import TEST_KEYS
 from processes import cli
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -124,3 +126,15 @@ def test_offline_minting_signs_with_the_active_key_or_the_named_one(tmp_path: Pa
     assert bad.returncode == 2 and "NAME=VALUE" in bad.stderr
     empty = subprocess.run([*args[:3], str(tmp_path / "empty"), *args[4:]], capture_output=True, text=True, timeout=60)
     assert empty.returncode == 1 and "keys rotate" in empty.stderr
+
+
+def test_seeding_from_group_writable_public_test_keys_works_and_the_copies_are_private(tmp_path: Path) -> None:
+    # A checkout or an install under umask 002 leaves the shipped test keys group-writable.
+    source = tmp_path / "shipped"
+    shutil.copytree(TEST_KEYS, source)
+    for item in source.iterdir():
+        item.chmod(0o664)
+    target = KeyStore(tmp_path / "keys")
+    target.seed(source)
+    assert len(target.load().keys) == 4
+    assert all((tmp_path / "keys" / p.name).stat().st_mode & 0o077 == 0 for p in source.glob("*.key.pem"))

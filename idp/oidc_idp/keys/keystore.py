@@ -170,11 +170,13 @@ class KeyStore:
         with self._locked():
             if self.manifest_path.exists():
                 return
+            # The source is public test material (shipped in the package, or a checkout's fixtures): its files'
+            # modes follow the installer's umask, so they are read as they are; the copies get our own modes.
             for item in sorted(source.iterdir()):
                 if item.name.endswith(".key.pem"):
-                    write_new(self.directory / item.name, read_key_file(item), PRIVATE_FILE_MODE)
+                    write_new(self.directory / item.name, item.read_bytes(), PRIVATE_FILE_MODE)
                 elif item.name.endswith(".cert.pem"):
-                    write_new(self.directory / item.name, read_key_file(item), PUBLIC_FILE_MODE)
+                    write_new(self.directory / item.name, item.read_bytes(), PUBLIC_FILE_MODE)
             # The manifest last: a reader never sees a kid whose files are not there yet.
             write_new(self.manifest_path, (source / MANIFEST).read_bytes(), PUBLIC_FILE_MODE)
 
