@@ -124,7 +124,7 @@ class AuthorizationFlow:
     def handle(self, request: Request, params: dict[str, str], answer: LoginAnswer | None) -> Response:
         server, state = self.server, params.get("state") or None
         response_type = params.get("response_type", "")
-        # An unknown response_mode is answered in the response type's default mode (Form Post Response Mode section 2).
+        # An unknown response_mode cannot carry the error that refuses it: the response type's default mode does.
         asked = requested_mode(params.get("response_mode") or default_mode(response_type))
         mode = asked or default_mode(response_type)
         oauth_request = FormRequest(str(request.url), request.headers, params, method="GET")

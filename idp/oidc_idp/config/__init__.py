@@ -5,7 +5,6 @@ Every default is written out here; the README's config section mirrors this file
 
 from __future__ import annotations
 
-import re
 import tomllib
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from oidc_idp.config.uris import absolute_uri, is_loopback_uri
 from oidc_idp.errors import ConfigError
 from oidc_idp.keys.client_keys import check_public_keys
 from oidc_idp.keys.keygen import Algorithm
@@ -44,34 +44,6 @@ DEFAULT_PASSWORD = "demo-password"  # noqa: S105 - documented test-only credenti
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _absolute_uri(value: str) -> str:
-    parts = urlsplit(value)
-    if not parts.scheme or not parts.netloc or parts.fragment:
-        # RFC 6749 section 3.1.2: an absolute URI without a fragment.
-        raise ValueError(f"{value!r} must be an absolute URI without a fragment")
-    return value
-
-
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-# Characters a browser and urlsplit could read differently in an authority (RFC 3986 section 3.2).
-_AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]")
-
-
-def is_loopback_uri(value: str) -> bool:
-    """An http(s) URI on a loopback host, any port and path (RFC 8252 sections 7.3 and 8.3).
-
-    No userinfo, no fragment, nothing a browser might parse as another host.
-    """
-    if _AMBIGUOUS.search(value):
-        return False
-    parts = urlsplit(value)
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and "@" not in parts.netloc and not parts.fragment and parts.hostname in LOOPBACK_HOSTS
 
 
 def _public_key_source(jwks: dict[str, Any] | None, public_key_pem: str | None, what: str) -> None:
@@ -111,7 +83,7 @@ class ClientConfig(_Model):
     @field_validator("redirect_uris", "post_logout_redirect_uris")
     @classmethod
     def _absolute_uris(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_absolute_uri(v) for v in value)
+        return tuple(absolute_uri(v) for v in value)
 
     @model_validator(mode="after")
     def _consistent(self) -> ClientConfig:
