@@ -6,6 +6,8 @@ missing this test fails (never skips) and says how to install them.
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import tempfile
 import threading
@@ -13,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
@@ -32,10 +34,21 @@ USERS = [
 
 
 class _Callback(BaseHTTPRequestHandler):
-    """The relying party's redirect URI: a page that only says it was reached."""
+    """The relying party's redirect URI: a page that says it was reached (and, for a POST, what was posted)."""
 
     def do_GET(self) -> None:
-        body = b'<!doctype html><html><body><h1 id="callback">callback reached</h1></body></html>'
+        self._answer(b'<!doctype html><html><body><h1 id="callback">callback reached</h1></body></html>')
+
+    def do_POST(self) -> None:
+        # response_mode=form_post: the response parameters arrive as a form body.
+        length = int(self.headers.get("Content-Length", "0"))
+        posted = dict(parse_qsl(self.rfile.read(length).decode()))
+        echoed = html.escape(json.dumps(posted))
+        self._answer(
+            f'<!doctype html><html><body><h1 id="callback">callback reached</h1><pre id="posted">{echoed}</pre></body></html>'.encode()
+        )
+
+    def _answer(self, body: bytes) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -154,3 +167,39 @@ def test_a_user_picks_a_user_adds_a_claim_and_the_redirect_carries_a_code_that_b
     assert id_token["nonce"] == "nonce-from-the-browser"
     assert id_token["department"] == access["department"] == "quality"
     assert access["clearance"] == 3 and access["email"] == "bob@example.com"
+
+
+def test_the_zero_config_idp_answers_form_post_with_a_form_that_submits_itself_under_its_csp() -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # No config: demo-spa accepts the callback server's loopback URI, any port.
+    with callback_server() as redirect_uri, running() as idp, chromium() as browser:
+        verifier, challenge = pkce_pair()
+        query = {
+            "response_type": "code",
+            "response_mode": "form_post",
+            "client_id": "demo-spa",
+            "redirect_uri": redirect_uri,
+            "scope": "openid profile",
+            "state": "posted-state",
+            "nonce": "posted-nonce",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        browser.get(idp.issuer + "/authorize?" + urlencode(query))
+        wait = WebDriverWait(browser, 20)
+        wait.until(lambda d: d.find_elements(By.ID, "login-submit"))
+        browser.find_element(By.ID, "login-submit").click()
+
+        # Nothing else is clicked: the form_post page's script (allowed by its CSP hash) posts the form.
+        wait.until(lambda d: d.find_elements(By.ID, "posted"))
+        assert browser.current_url == redirect_uri  # a POST to the redirect URI itself: nothing in the URL
+        posted = json.loads(browser.find_element(By.ID, "posted").text)
+        assert posted["state"] == "posted-state" and posted["iss"] == idp.issuer
+
+        exchange = {"grant_type": "authorization_code", "code": posted["code"], "redirect_uri": redirect_uri, "client_id": "demo-spa"}
+        response = httpx.post(idp.token_endpoint, data={**exchange, "code_verifier": verifier}, timeout=5)
+        assert response.status_code == 200, response.text
+        id_token = verify(response.json()["id_token"], httpx.get(idp.jwks_uri, timeout=5).json(), "RS256").claims
+    assert id_token["sub"] == "demo@example.com" and id_token["nonce"] == "posted-nonce"

@@ -6,6 +6,7 @@ import base64
 import hashlib
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -192,7 +193,10 @@ def test_a_client_without_the_code_grant_cannot_use_the_authorization_endpoint()
 
 def test_an_unsupported_response_type_is_redirected_back_as_an_error(server: RunningIdp) -> None:
     response = flow(server).authorize(login_hint="alice", response_type="token")
-    assert query_of(response.headers["location"])["error"] == "unsupported_response_type"
+    # response_type=token's default response mode is the fragment (Multiple Response Types section 5).
+    location = urlsplit(response.headers["location"])
+    assert parse_qs(location.fragment)["error"] == ["unsupported_response_type"]
+    assert not location.query
 
 
 def test_a_scope_the_client_does_not_have_is_invalid_scope(server: RunningIdp) -> None:

@@ -50,7 +50,10 @@ def test_configured_origins_replace_the_default() -> None:
 
 
 def test_without_any_client_origin_no_cross_origin_call_is_allowed() -> None:
-    with running() as idp:
+    # A client without redirect URIs: the default clients now allow loopback origins (tests/idp/test_zero_config_code_flow.py).
+    with running(clients=[{"client_id": "m2m", "client_secret": "m2m-secret"}]) as idp:
         response = preflight(idp.token_endpoint, APP_ORIGIN)
+        loopback = preflight(idp.token_endpoint, "http://localhost:3000")
     assert "access-control-allow-origin" not in response.headers
     assert response.status_code >= 400
+    assert "access-control-allow-origin" not in loopback.headers

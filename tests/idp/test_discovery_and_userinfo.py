@@ -20,9 +20,10 @@ def test_discovery_lists_issuer_endpoints_grants_algorithms_and_auth_methods(idp
     assert doc["jwks_uri"] == idp_server.issuer + "/jwks"
     assert doc["token_endpoint"] == idp_server.issuer + "/token"
     assert doc["userinfo_endpoint"] == idp_server.issuer + "/userinfo"
-    assert doc["grant_types_supported"] == ["client_credentials", "password"]
+    assert doc["grant_types_supported"] == ["authorization_code", "client_credentials", "password", "refresh_token"]
     assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
-    assert doc["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"]
+    # demo-client's two secret methods, and demo-spa's none (a public client).
+    assert doc["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post", "none"]
 
 
 @pytest.mark.anyio

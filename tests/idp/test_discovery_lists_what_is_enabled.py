@@ -23,11 +23,12 @@ def discovery(**config: Any) -> dict[str, Any]:
         return doc
 
 
-def test_the_default_config_lists_no_code_flow_but_introspection_and_revocation() -> None:
+def test_the_default_config_lists_the_code_flow_introspection_and_revocation() -> None:
     doc = discovery()
-    assert doc["grant_types_supported"] == ["client_credentials", "password"]
-    assert "authorization_endpoint" not in doc and "response_types_supported" not in doc
-    assert "code_challenge_methods_supported" not in doc and "end_session_endpoint" not in doc
+    assert doc["grant_types_supported"] == ["authorization_code", "client_credentials", "password", "refresh_token"]
+    assert doc["authorization_endpoint"].endswith("/authorize") and doc["response_types_supported"] == ["code"]
+    assert doc["code_challenge_methods_supported"] == ["S256"] and doc["end_session_endpoint"].endswith("/logout")
+    assert doc["response_modes_supported"] == ["query", "fragment", "form_post"]
     assert doc["introspection_endpoint"].endswith("/introspect")
     assert doc["revocation_endpoint"].endswith("/revoke")
     assert "token_endpoint_auth_signing_alg_values_supported" not in doc
@@ -49,7 +50,8 @@ def test_plain_pkce_is_listed_only_when_a_client_allows_it() -> None:
 
 
 def test_routes_of_disabled_features_do_not_exist() -> None:
-    with running(introspection_enabled=False, revocation_enabled=False) as idp:
+    machine_only = [{"client_id": "m2m", "client_secret": "m2m-secret"}]  # no code flow client
+    with running(clients=machine_only, introspection_enabled=False, revocation_enabled=False) as idp:
         doc = httpx.get(idp.discovery_url, timeout=5).json()
         assert not set(OPTIONAL_ENDPOINTS) & set(doc)
         for path in ("/authorize", "/introspect", "/revoke", "/logout"):

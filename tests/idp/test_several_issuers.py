@@ -94,8 +94,10 @@ def test_login_sessions_are_per_issuer(server: RunningIdp) -> None:
     body = flow.tokens(login_hint="ann")
     assert verify(body["id_token"], httpx.get(a["jwks_uri"], timeout=5).json(), "ES256").claims["tenant"] == "a"
     assert "code" in query_of(flow.authorize(prompt="none").headers["location"])
-    # The main issuer has no code flow client, hence no authorization endpoint at all.
-    assert "authorization_endpoint" not in discovery(server.issuer)
+    # The main issuer (the default clients) does not see tenant-a's login session.
+    main_doc = discovery(server.issuer)
+    main = Flow(main_doc["authorization_endpoint"], main_doc["token_endpoint"], "demo-spa", "http://localhost:5000/cb", http=flow.http)
+    assert query_of(main.authorize(prompt="none").headers["location"])["error"] == "login_required"
 
 
 def test_each_issuer_keeps_its_keys_in_a_sub_directory(server: RunningIdp) -> None:

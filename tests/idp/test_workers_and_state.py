@@ -19,8 +19,10 @@ def test_serving_the_code_flow_with_several_workers_prints_a_note_about_state(tm
     assert "--workers 1" in proc.stderr.read()
 
 
-def test_the_default_config_with_several_workers_prints_no_such_note(tmp_path: Path) -> None:
-    with serving("--keys-dir", str(tmp_path), "--workers", "2") as (proc, _):
+def test_a_config_without_stateful_grants_with_several_workers_prints_no_such_note(tmp_path: Path) -> None:
+    config = tmp_path / "idp.toml"
+    config.write_text('[[clients]]\nclient_id = "m2m"\nclient_secret = "m2m-secret"\n')
+    with serving("--keys-dir", str(tmp_path / "keys"), "--config", str(config), "--workers", "2") as (proc, _):
         pass
     assert proc.stderr is not None
     assert "--workers 1" not in proc.stderr.read()

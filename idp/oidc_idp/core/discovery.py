@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oidc_idp.config import IdpConfig
+from oidc_idp.config import RESPONSE_MODES, IdpConfig
 from oidc_idp.keys.client_keys import ASSERTION_ALGORITHMS
 
 BASE_CLAIMS = {"iss", "sub", "aud", "iat", "nbf", "exp", "jti", "azp", "auth_time"}
@@ -53,7 +53,7 @@ def discovery_document(cfg: IdpConfig, signing_algorithms: list[str], user_claim
         code_clients = [c for c in cfg.clients if "authorization_code" in c.grant_types]
         doc["authorization_endpoint"] = cfg.endpoint_url("authorize")
         doc["response_types_supported"] = ["code"]
-        doc["response_modes_supported"] = ["query"]
+        doc["response_modes_supported"] = list(RESPONSE_MODES)
         doc["code_challenge_methods_supported"] = _union(c.pkce_methods for c in code_clients)
         doc["prompt_values_supported"] = ["none", "login"]
         doc["authorization_response_iss_parameter_supported"] = True  # RFC 9207

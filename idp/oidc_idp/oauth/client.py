@@ -36,8 +36,9 @@ class Client(ClientMixin):  # type: ignore[misc]
         return " ".join(s for s in (scope or "").split() if s in self.config.scopes)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        # Exact string comparison (RFC 6749 section 3.1.2.3, RFC 9700 section 4.1.3): no prefix or pattern.
-        return redirect_uri in self.config.redirect_uris
+        # Exact string comparison (RFC 6749 section 3.1.2.3, RFC 9700 section 4.1.3): no prefix or pattern,
+        # except loopback URIs for clients that allow them (RFC 8252 section 7.3: any port).
+        return self.config.allows_redirect_uri(redirect_uri)
 
     def check_client_secret(self, client_secret: str) -> bool:
         if self.config.client_secret is None:

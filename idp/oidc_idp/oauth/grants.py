@@ -103,6 +103,20 @@ class AuthorizationCodeGrant(ScopeOfClient, grants.AuthorizationCodeGrant):  # t
         )
         self.server.store.codes.put(code, item, item.expires_at)
 
+    def authorization_response_params(self, grantee: Grantee) -> list[tuple[str, str]]:
+        """RFC 6749 section 4.1.2: a new code (and the state) for the client.
+
+        authlib's ``create_authorization_response`` does the same but writes them into the query;
+        the authorization endpoint delivers them by the requested response mode instead.
+        """
+        self.request.user = grantee
+        code = self.generate_authorization_code()
+        self.save_authorization_code(code, self.request)
+        params = [("code", code)]
+        if self.request.payload.state:
+            params.append(("state", self.request.payload.state))
+        return params
+
     def query_authorization_code(self, code: str, client: Client) -> AuthorizationCode | None:
         store = self.server.store
         item = store.codes.get(code)

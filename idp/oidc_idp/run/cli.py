@@ -13,10 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
 from oidc_idp import __version__
-from oidc_idp.config import DEFAULT_AUDIENCE, IdpConfig, build_config, default_issuer, read_toml
+from oidc_idp.config import DEFAULT_AUDIENCE, DEFAULT_SPA_CLIENT_ID, IdpConfig, build_config, default_clients, default_issuer, read_toml
 from oidc_idp.core.clock import Clock, clock_from_values
+from oidc_idp.core.discovery import enabled_endpoints
 from oidc_idp.core.tokens import ACCESS_TOKEN_TYP, compose_claims, registered_claims, sign
 from oidc_idp.errors import ConfigError, IdpError
 from oidc_idp.keys.keygen import ALGORITHMS, Algorithm
@@ -75,6 +77,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--clock", metavar="ISO8601", help="freeze the IdP's clock, e.g. 2026-01-01T00:00:00Z (every timestamp it writes)")
     serve.add_argument("--clock-offset", type=int, metavar="SECONDS", help="shift the IdP's clock by SECONDS (negative: the past)")
     serve.add_argument("--admin", action="store_true", help="enable the run-time control API under /_admin (loopback only, one worker)")
+    serve.add_argument(
+        "--redirect-uri",
+        action="append",
+        default=[],
+        metavar="URI",
+        help="one more exact redirect URI for the default clients, e.g. http://app:3000/callback (repeatable; loopback URIs need none)",
+    )
+    serve.add_argument(
+        "--login-user", metavar="NAME", help="log NAME in without the login page, for CI without a browser (default: the page asks)"
+    )
 
     keys = commands.add_parser("keys", help="list, rotate and retire signing keys").add_subparsers(
         dest="keys_command", required=True, parser_class=_Parser
@@ -135,6 +147,7 @@ def _serve(args: argparse.Namespace) -> int:
             values["alg"] = args.alg
         if args.scenario:
             values["scenarios"] = [*values.get("scenarios", []), *args.scenario]
+        _apply_code_flow_flags(args, values)
         config = build_config(values)
         clock = Clock(config.clock_fixed, config.clock_offset_seconds)
         # Generate before any worker starts, so every worker loads the same keys.
@@ -164,16 +177,58 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _redirect_uri(uri: str) -> str:
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+        raise ConfigError(f"--redirect-uri {uri!r} must be an absolute http(s) URL without a fragment", code="bad_redirect_uri")
+    return uri
+
+
+def _apply_code_flow_flags(args: argparse.Namespace, values: dict[str, Any]) -> None:
+    """--redirect-uri adds to the default clients; --login-user is the config's default_login_user."""
+    if args.redirect_uri:
+        if "clients" in values:
+            raise ConfigError("--redirect-uri adds to the default clients; the config lists its own: put redirect_uris in their tables")
+        values["clients"] = default_clients(tuple(_redirect_uri(u) for u in args.redirect_uri))
+    if args.login_user is not None:
+        if not args.login_user.strip():
+            raise ConfigError("--login-user needs a username")
+        values["default_login_user"] = args.login_user.strip()
+
+
+def _code_flow_lines(config: IdpConfig) -> list[str]:
+    if "authorize" not in enabled_endpoints(config):
+        return []
+    client = config.clients[0]
+    extra = "".join(f", {u}" for u in client.redirect_uris)
+    login = (
+        f"everyone is logged in as {config.default_login_user!r}, no page (--login-user)"
+        if config.default_login_user
+        else "a page asks who (or send login_hint; --login-user NAME skips the page)"
+    )
+    return [
+        f"  web apps (code flow): point any OIDC library at {config.issuer} (discovery: {config.endpoint_url('discovery')})",
+        f"    {client.client_id} / {client.client_secret}: confidential, PKCE optional (checked when sent)",
+        f"    {DEFAULT_SPA_CLIENT_ID}: public single-page app, no secret, PKCE S256 required",
+        f"    redirect URIs: http(s)://localhost, 127.0.0.1 or [::1], any port and path{extra}",
+        "      e.g. http://localhost:3000/callback; the same for post_logout_redirect_uri; CORS from those origins",
+        f"    login: {login}",
+    ]
+
+
 def _demo_banner(config: IdpConfig) -> None:
     client, user = config.clients[0], config.users[0]
     token_url = config.endpoint_url("token")
+    # What the access tokens really carry: a vendor profile may set its own aud.
+    audience = config.vendor.access_audience(client.audience, client_id=client.client_id, issuer=config.issuer, tenant_id=config.tenant_id)
     print(
         "\n".join(
             [
                 "=" * 72,
                 "  TEST-ONLY CREDENTIALS: this IdP is for tests. Never use these anywhere real.",
                 f"  client: {client.client_id} / {client.client_secret}   user: {user.username} / {user.password}",
-                f"  audience: {client.audience}   issuer: {config.issuer}",
+                f"  audience: {audience}   issuer: {config.issuer}",
+                *_code_flow_lines(config),
                 "  get a token (client_credentials):",
                 f"    curl -s -u {client.client_id}:{client.client_secret} -d grant_type=client_credentials {token_url}",
                 "  get a token (password grant, as in the Okta example):",

@@ -25,6 +25,7 @@ from uvicorn.supervisors import Multiprocess
 from oidc_idp.config import IdpConfig, UserConfig
 from oidc_idp.core import control
 from oidc_idp.core.clock import Clock
+from oidc_idp.core.discovery import enabled_endpoints
 from oidc_idp.core.service import IdpService
 from oidc_idp.core.tokens import ACCESS_TOKEN_TYP
 from oidc_idp.errors import IdpError
@@ -92,11 +93,36 @@ def ready_event(config: IdpConfig, listener: Listener) -> dict[str, object]:
     }
     if listener.tls:
         event["ca_file"] = str(listener.tls.ca_file)
+    if "authorize" in enabled_endpoints(config):
+        event.update(code_flow_facts(config))
     if config.admin_enabled:
         event["admin_url"] = listener.base_url + "/_admin"
     if config.issuers:
         event["issuers"] = {extra.id: cfg.issuer for extra, cfg in zip(config.issuers, config.issuer_configs()[1:], strict=True)}
     return event
+
+
+def code_flow_facts(config: IdpConfig) -> dict[str, object]:
+    """What a web app needs to log in (the ready line carries it; the banner prints the same)."""
+    clients = {
+        c.client_id: {
+            "public": c.is_public,
+            "pkce": "required" if c.require_pkce else "optional",
+            "pkce_methods": list(c.pkce_methods),
+            "redirect_uris": list(c.redirect_uris),
+            "loopback_redirect_uris": c.loopback_redirect_uris,
+        }
+        for c in config.clients
+        if "authorization_code" in c.grant_types
+    }
+    return {
+        "discovery_url": config.endpoint_url("discovery"),
+        "authorization_endpoint": config.endpoint_url("authorize"),
+        "end_session_endpoint": config.endpoint_url("end_session"),
+        "code_flow_clients": clients,
+        # None: the login page asks (or login_hint names the user).
+        "login_user": config.default_login_user,
+    }
 
 
 def _uvicorn_config(app: FastAPI | str, listener: Listener, *, workers: int = 1, log_level: str = "warning") -> uvicorn.Config:

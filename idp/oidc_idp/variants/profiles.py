@@ -64,6 +64,17 @@ class Profile:
             return issuer[: -len(self.issuer_suffix)].rstrip("/")
         return issuer.rstrip("/")
 
+    def access_audience(self, configured: str, *, client_id: str, issuer: str, tenant_id: str) -> Any:
+        """The ``aud`` this profile's access tokens carry (RFC 9068 section 2.2): the claims function's, else ``configured``.
+
+        The same function shapes the minted tokens (core/service.py), so what the banner prints is what
+        tokens carry. No profile's audience depends on the user or grant, so a client_credentials input stands for all.
+        """
+        if self.claims is None:
+            return configured
+        shaped = self.claims(ClaimInput("access", client_id, None, "client_credentials", "", issuer, tenant_id))
+        return shaped.get("aud", configured)
+
 
 def _entra_v2(c: ClaimInput) -> dict[str, Any]:
     app = guid("app", c.client_id)

@@ -22,7 +22,7 @@ from oidc_idp.web.admin import admin_router
 from oidc_idp.web.authorize import authorize_router
 from oidc_idp.web.forms import NO_STORE, invalid_request, oauth_error_response, server_error_response
 from oidc_idp.web.logout import logout_router
-from oidc_idp.web.multi import build_services, cors_origins
+from oidc_idp.web.multi import build_services, cors_origin_regex, cors_origins
 from oidc_idp.web.plain_routes import PlainRoutes, Routes, plain_routes
 
 __all__ = ["create_app"]
@@ -101,7 +101,14 @@ def create_app(config: IdpConfig, *, clock: Clock | None = None) -> IdpApp:
     if config.admin_enabled:
         app.include_router(admin_router(services))
     app.front = PlainRoutes(app.fastapi, routes, log)
-    origins = cors_origins(config)
-    if origins:  # outermost, so it covers the plain routes and FastAPI's alike
-        app.front = CORSMiddleware(app.front, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=AUTH_HEADERS, max_age=600)
+    origins, origin_regex = cors_origins(config), cors_origin_regex(config)
+    if origins or origin_regex:  # outermost, so it covers the plain routes and FastAPI's alike
+        app.front = CORSMiddleware(
+            app.front,
+            allow_origins=origins,
+            allow_origin_regex=origin_regex,
+            allow_methods=["GET", "POST"],
+            allow_headers=AUTH_HEADERS,
+            max_age=600,
+        )
     return app

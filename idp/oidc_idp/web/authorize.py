@@ -10,24 +10,25 @@ they are an HTML page (RFC 6749 section 4.1.2.1).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749 import UnsupportedResponseTypeError, grants
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from oidc_idp.core.token_store import Grantee, LoginSession
 from oidc_idp.errors import OAuthError
-from oidc_idp.oauth.grants import known_or_adhoc
+from oidc_idp.oauth.grants import AuthorizationCodeGrant, known_or_adhoc
 from oidc_idp.oauth.requests import FormRequest
 from oidc_idp.oauth.server import TokenServer
 from oidc_idp.web.forms import read_form
 from oidc_idp.web.login_page import error_page, login_page
 from oidc_idp.web.multi import origin_of
+from oidc_idp.web.response_modes import ResponseMode, default_mode, render, requested_mode
 
 if TYPE_CHECKING:
     from oidc_idp.core.service import IdpService
@@ -78,11 +79,10 @@ def parse_claims(text: str) -> dict[str, Any]:
     return claims
 
 
-def _redirect(location: str) -> RedirectResponse:
-    return RedirectResponse(location, status_code=302, headers={"Cache-Control": "no-store"})
+SAFE_ECHO = re.compile(r"[A-Za-z0-9_ ]{1,40}")
 
 
-def _error_response(service: IdpService, error: OAuth2Error, state: str | None) -> Response:
+def _error_response(service: IdpService, error: OAuth2Error, state: str | None, mode: ResponseMode) -> Response:
     redirect_uri = getattr(error, "redirect_uri", None)
     description = error.get_error_description() or error.error
     if not redirect_uri:
@@ -90,11 +90,24 @@ def _error_response(service: IdpService, error: OAuth2Error, state: str | None) 
     params = [("error", error.error), ("error_description", description), ("iss", service.config.issuer)]
     if state:
         params.append(("state", state))
-    return _redirect(add_params_to_uri(redirect_uri, params))
+    return render(mode, redirect_uri, params)
 
 
 def _with_error(grant: grants.AuthorizationCodeGrant, error: str, description: str) -> OAuth2Error:
     return OAuth2Error(description, redirect_uri=grant.redirect_uri, error=error)
+
+
+def _response_type_error(error: UnsupportedResponseTypeError, response_type: str) -> OAuth2Error:
+    """One clear sentence instead of authlib's (RFC 6749 section 4.1.2.1: missing is invalid_request)."""
+    if not response_type:
+        return OAuth2Error("response_type is missing: send response_type=code", redirect_uri=error.redirect_uri, error="invalid_request")
+    # Echo the value only when it is plainly a response type name (never markup or odd characters).
+    named = f"response_type {response_type!r}" if SAFE_ECHO.fullmatch(response_type) else "this response_type"
+    return OAuth2Error(
+        f"{named} is not supported: this IdP offers the authorization code flow only (response_type=code)",
+        redirect_uri=error.redirect_uri,
+        error="unsupported_response_type",
+    )
 
 
 def _max_age_exceeded(service: IdpService, session: LoginSession, params: dict[str, str]) -> bool:
@@ -110,17 +123,26 @@ class AuthorizationFlow:
 
     def handle(self, request: Request, params: dict[str, str], answer: LoginAnswer | None) -> Response:
         server, state = self.server, params.get("state") or None
+        response_type = params.get("response_type", "")
+        # An unknown response_mode cannot carry the error that refuses it: the response type's default mode does.
+        asked = requested_mode(params.get("response_mode") or default_mode(response_type))
+        mode = asked or default_mode(response_type)
         oauth_request = FormRequest(str(request.url), request.headers, params, method="GET")
         try:
-            grant: grants.AuthorizationCodeGrant = server.get_consent_grant(oauth_request)
+            grant: AuthorizationCodeGrant = server.get_consent_grant(oauth_request)
+        except UnsupportedResponseTypeError as error:
+            return self._error(_response_type_error(error, response_type), state, mode)
         except OAuth2Error as error:
-            return _error_response(self.service, error, state)
+            return self._error(error, state, mode)
         except ValueError:
             # authlib refuses to put characters outside RFC 6749's error charset in a description.
             return error_page("invalid_request", "the request has characters that are not allowed in its parameters")
+        if asked is None:
+            why = "response_mode must be one of query, fragment, form_post"
+            return self._error(_with_error(grant, "invalid_request", why), state, mode)
         prompt = set(params.get("prompt", "").split())
         if "none" in prompt and len(prompt) > 1:
-            return _error_response(self.service, _with_error(grant, "invalid_request", "prompt=none cannot be combined"), state)
+            return self._error(_with_error(grant, "invalid_request", "prompt=none cannot be combined"), state, mode)
         now = self.service.clock.timestamp()
         session = current_session(self.service, request)
         if session is not None and _max_age_exceeded(self.service, session, params):
@@ -132,7 +154,7 @@ class AuthorizationFlow:
         grantee: Grantee | None = None
         if answer is not None:
             if answer.cancelled:
-                return _error_response(self.service, _with_error(grant, "access_denied", "the user cancelled the login"), state)
+                return self._error(_with_error(grant, "access_denied", "the user cancelled the login"), state, mode)
             try:
                 extra = parse_claims(answer.claims_text)
             except ValueError as exc:
@@ -145,7 +167,7 @@ class AuthorizationFlow:
             if session is None:
                 # OIDC Core section 3.1.2.6: no session (for the hinted user) and no way to show a page.
                 why = "the login session is for another user than login_hint" if other_user else "no login session"
-                return _error_response(self.service, _with_error(grant, "login_required", why), state)
+                return self._error(_with_error(grant, "login_required", why), state, mode)
             grantee = session.grantee
         elif session is not None and "login" not in prompt:
             grantee = session.grantee
@@ -156,14 +178,17 @@ class AuthorizationFlow:
         if grantee is None:
             return self._login_page(params)
         try:
-            _, _, headers = grant.create_authorization_response(grant.redirect_uri, grantee)
+            answer_params = grant.authorization_response_params(grantee)
         except OAuth2Error as error:
-            return _error_response(self.service, error, state)
+            return self._error(error, state, mode)
         # RFC 9207: the issuer in the response lets a client with several IdPs tell them apart.
-        response = _redirect(add_params_to_uri(dict(headers)["Location"], [("iss", self.config.issuer)]))
+        response = render(mode, grant.redirect_uri, [*answer_params, ("iss", self.config.issuer)])
         if session is None or session.grantee is not grantee:
             self._start_session(response, grantee)
         return response
+
+    def _error(self, error: OAuth2Error, state: str | None, mode: ResponseMode) -> Response:
+        return _error_response(self.service, error, state, mode)
 
     def _start_session(self, response: Response, grantee: Grantee) -> None:
         ttl = self.config.login_session_ttl_seconds

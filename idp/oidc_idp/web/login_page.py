@@ -1,11 +1,14 @@
-"""Server-rendered HTML of the authorization endpoint: the login page and the error page.
+"""Server-rendered HTML of the authorization endpoint: the login page, the error page, the form_post page.
 
-No JavaScript at all; every value that reaches the page is escaped with ``html.escape``
-(attribute-safe), and the Content-Security-Policy forbids scripts and framing anyway.
+Every value that reaches a page is escaped with ``html.escape`` (attribute-safe). The
+Content-Security-Policy forbids scripts and framing; the form_post page alone may run its one
+fixed auto-submit script, allowed by its hash, and keeps a visible button for when scripts are off.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Mapping, Sequence
 from html import escape
 
@@ -24,6 +27,10 @@ HEADERS = {
     # which the endpoint checks against login CSRF.
     "Referrer-Policy": "same-origin",
 }
+# The form_post page's script, allowed by its hash (CSP Level 3 section 8.3): fixed text, so no nonce is needed.
+AUTO_SUBMIT = "document.getElementById('form-post').submit()"
+AUTO_SUBMIT_HASH = base64.b64encode(hashlib.sha256(AUTO_SUBMIT.encode()).digest()).decode()
+FORM_POST_CSP = f"{CSP}; script-src 'sha256-{AUTO_SUBMIT_HASH}'"
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#222}"
     "label{display:block;margin-top:1rem;font-weight:600}select,input,textarea{width:100%;box-sizing:border-box;padding:.4rem}"
@@ -32,12 +39,12 @@ STYLE = (
 )
 
 
-def _page(title: str, body: str, status_code: int) -> HTMLResponse:
+def _page(title: str, body: str, status_code: int, headers: Mapping[str, str] = HEADERS) -> HTMLResponse:
     html = (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f"<style>{STYLE}</style></head><body>{body}</body></html>"
     )
-    return HTMLResponse(html, status_code=status_code, headers=HEADERS)
+    return HTMLResponse(html, status_code=status_code, headers=dict(headers))
 
 
 def login_page(
@@ -92,3 +99,18 @@ def error_page(error: str, description: str, *, status_code: int = 400) -> HTMLR
 
 def logged_out_page() -> HTMLResponse:
     return _page("Signed out - test IdP", '<h1>Signed out</h1><p id="logged-out">The login session has ended.</p>', 200)
+
+
+def form_post_page(action: str, params: Sequence[tuple[str, str]]) -> HTMLResponse:
+    """OAuth 2.0 Form Post Response Mode section 2: the response parameters, POSTed to the redirect URI by the browser.
+
+    ``action`` is the verified redirect URI. The hashed script submits the form at once; the button
+    does it when scripts are off.
+    """
+    hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in params)
+    body = (
+        f'<form id="form-post" method="post" action="{escape(action)}">{hidden}'
+        '<p>Returning to the application.</p><button type="submit" id="form-post-submit">Continue</button></form>'
+        f"<script>{AUTO_SUBMIT}</script>"
+    )
+    return _page("Returning to the application - test IdP", body, 200, {**HEADERS, "Content-Security-Policy": FORM_POST_CSP})

@@ -2,7 +2,8 @@
 
 The login session ends at once (a test IdP asks no confirmation). A
 ``post_logout_redirect_uri`` is followed only when it is registered, exactly, for the
-client named by ``client_id`` or by the ``id_token_hint``'s audience (section 3);
+client named by ``client_id`` or by the ``id_token_hint``'s audience (section 3), or is a
+loopback URI and the client allows those (the default clients);
 otherwise the user gets a page, never a redirect to an unverified place.
 """
 
@@ -60,7 +61,7 @@ def end_session(service: IdpService, request: Request, params: dict[str, str]) -
         client = service.config.client(client_id) if client_id else None
         if client is None:
             return error_page("invalid_request", "post_logout_redirect_uri needs client_id or id_token_hint to verify it")
-        if redirect_uri not in client.post_logout_redirect_uris:
+        if not client.allows_post_logout_redirect_uri(redirect_uri):
             return error_page("invalid_request", "post_logout_redirect_uri is not registered for this client")
     session = current_session(service, request)
     if session is not None:

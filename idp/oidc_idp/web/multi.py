@@ -29,6 +29,18 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+# Any loopback origin, any port (what a zero-config web app runs on); fullmatched by Starlette.
+LOOPBACK_ORIGIN_REGEX = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?"
+
+
+def cors_origin_regex(config: IdpConfig) -> str | None:
+    """Loopback origins, by default, when a client accepts loopback redirect URIs (the default clients do)."""
+    if config.cors_allowed_origins is not None:
+        return None
+    loopback = any(c.loopback_redirect_uris for cfg in config.issuer_configs() for c in cfg.clients)
+    return LOOPBACK_ORIGIN_REGEX if loopback else None
+
+
 def cors_origins(config: IdpConfig) -> list[str]:
     """The configured origins, or by default every client's redirect URI origin (across all issuers)."""
     if config.cors_allowed_origins is not None:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from oidc_idp.config.uris import absolute_uri, is_loopback_uri
 from oidc_idp.errors import ConfigError
 from oidc_idp.keys.client_keys import check_public_keys
 from oidc_idp.keys.keygen import Algorithm
@@ -25,6 +26,9 @@ GrantType = Literal["client_credentials", "password", "authorization_code", "ref
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 PkceMethod = Literal["S256", "plain"]
+# How the authorization endpoint may deliver its response (web/response_modes.py renders each).
+ResponseMode = Literal["query", "fragment", "form_post"]
+RESPONSE_MODES: tuple[ResponseMode, ...] = ("query", "fragment", "form_post")
 
 DEFAULT_AUDIENCE = "https://qualys.example/api"
 DEFAULT_TENANT_ID = "3c5e2b1a-7d4f-4e8a-9b6c-0f1e2d3c4b5a"  # a made-up Entra tenant
@@ -33,20 +37,13 @@ EndpointName = Literal["discovery", "jwks", "token", "userinfo", "authorize", "i
 EXTRA_PATHS: dict[str, str] = {"authorize": "/authorize", "introspect": "/introspect", "revoke": "/revoke", "end_session": "/logout"}
 DEFAULT_CLIENT_ID = "demo-client"
 DEFAULT_CLIENT_SECRET = "demo-secret"  # noqa: S105 - documented test-only credential
+DEFAULT_SPA_CLIENT_ID = "demo-spa"
 DEFAULT_USERNAME = "demo"
 DEFAULT_PASSWORD = "demo-password"  # noqa: S105 - documented test-only credential
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _absolute_uri(value: str) -> str:
-    parts = urlsplit(value)
-    if not parts.scheme or not parts.netloc or parts.fragment:
-        # RFC 6749 section 3.1.2: an absolute URI without a fragment.
-        raise ValueError(f"{value!r} must be an absolute URI without a fragment")
-    return value
 
 
 def _public_key_source(jwks: dict[str, Any] | None, public_key_pem: str | None, what: str) -> None:
@@ -72,6 +69,9 @@ class ClientConfig(_Model):
     # Authorization code flow: exact-match redirect URIs (RFC 6749 section 3.1.2.2).
     redirect_uris: tuple[str, ...] = ()
     post_logout_redirect_uris: tuple[str, ...] = ()
+    # Also any loopback http(s) URI, any port and path (RFC 8252 section 7.3), as redirect and
+    # post-logout redirect URI: what lets the default clients work with no config at all.
+    loopback_redirect_uris: bool = False
     require_pkce: bool = True
     pkce_methods: tuple[PkceMethod, ...] = ("S256",)
     # Refresh token rotation: each use returns a new refresh token and invalidates the old one.
@@ -83,7 +83,7 @@ class ClientConfig(_Model):
     @field_validator("redirect_uris", "post_logout_redirect_uris")
     @classmethod
     def _absolute_uris(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_absolute_uri(v) for v in value)
+        return tuple(absolute_uri(v) for v in value)
 
     @model_validator(mode="after")
     def _consistent(self) -> ClientConfig:
@@ -96,8 +96,8 @@ class ClientConfig(_Model):
             if self.jwks is None and self.public_key_pem is None:
                 raise ValueError("private_key_jwt needs the client's jwks or public_key_pem")
             _public_key_source(self.jwks, self.public_key_pem, "client")
-        if "authorization_code" in self.grant_types and not self.redirect_uris:
-            raise ValueError("the authorization_code grant needs redirect_uris")
+        if "authorization_code" in self.grant_types and not self.redirect_uris and not self.loopback_redirect_uris:
+            raise ValueError("the authorization_code grant needs redirect_uris (or loopback_redirect_uris = true)")
         if "none" in methods and not self.require_pkce:
             raise ValueError("a public client must use PKCE (RFC 9700 section 2.1.1)")
         if not self.pkce_methods:
@@ -109,6 +109,14 @@ class ClientConfig(_Model):
     @property
     def is_public(self) -> bool:
         return "none" in self.token_endpoint_auth_methods
+
+    def allows_redirect_uri(self, uri: str) -> bool:
+        # Exact string comparison (RFC 6749 section 3.1.2.3, RFC 9700 section 4.1.3), or a loopback URI when allowed.
+        return uri in self.redirect_uris or (self.loopback_redirect_uris and is_loopback_uri(uri))
+
+    def allows_post_logout_redirect_uri(self, uri: str) -> bool:
+        # RP-Initiated Logout 1.0 section 3: registered, exactly; or loopback when allowed.
+        return uri in self.post_logout_redirect_uris or (self.loopback_redirect_uris and is_loopback_uri(uri))
 
     @field_validator("scenarios")
     @classmethod
@@ -150,8 +158,34 @@ class TrustedIssuerConfig(_Model):
         return self
 
 
-def default_clients() -> tuple[ClientConfig, ...]:
-    return (ClientConfig(client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET),)
+def default_clients(redirect_uris: tuple[str, ...] = ()) -> tuple[ClientConfig, ...]:
+    """The zero-config clients: ``demo-client`` (confidential) and ``demo-spa`` (public, PKCE S256).
+
+    Both accept any loopback redirect URI (RFC 8252 section 7.3), plus ``redirect_uris`` exactly
+    (``--redirect-uri``, e.g. a container's service name). ``demo-client`` takes codes without
+    PKCE: server-side frameworks often send none, and its secret authenticates the code exchange
+    (RFC 9700 section 2.1.1 allows this for confidential clients); a verifier that is sent is checked.
+    """
+    scopes = ("openid", "profile", "email", "offline_access")
+    return (
+        ClientConfig(
+            client_id=DEFAULT_CLIENT_ID,
+            client_secret=DEFAULT_CLIENT_SECRET,
+            grant_types=("client_credentials", "password", "authorization_code", "refresh_token"),
+            scopes=scopes,
+            redirect_uris=redirect_uris,
+            loopback_redirect_uris=True,
+            require_pkce=False,
+        ),
+        ClientConfig(
+            client_id=DEFAULT_SPA_CLIENT_ID,
+            token_endpoint_auth_methods=("none",),
+            grant_types=("authorization_code", "refresh_token"),
+            scopes=scopes,
+            redirect_uris=redirect_uris,
+            loopback_redirect_uris=True,
+        ),
+    )
 
 
 def default_users() -> tuple[UserConfig, ...]:
@@ -254,7 +288,8 @@ class IdpConfig(_IssuerFields):
     clock_offset_seconds: int = 0
     introspection_enabled: bool = True
     revocation_enabled: bool = True
-    # None: the origins of every configured client's redirect URIs; () allows no cross-origin call.
+    # None: the origins of every configured client's redirect URIs (and any loopback origin when a client
+    # accepts loopback redirect URIs, as the default clients do); () allows no cross-origin call.
     cors_allowed_origins: tuple[str, ...] | None = None
     # The run-time control API (web/admin.py), loopback only.
     admin_enabled: bool = False
@@ -302,7 +337,8 @@ class IdpConfig(_IssuerFields):
         return next((u for u in self.users if u.username == username), None)
 
     def is_default_demo(self) -> bool:
-        return self.clients == default_clients() and self.users == default_users()
+        added = self.clients[0].redirect_uris if self.clients else ()
+        return self.clients == default_clients(added) and self.users == default_users()
 
     def grant_enabled(self, grant: str) -> bool:
         return any(grant in c.grant_types for c in self.clients)
