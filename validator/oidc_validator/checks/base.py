@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit
 
@@ -66,6 +66,17 @@ def jwks_keys(ctx: Context) -> list[dict[str, Any]] | None:
     if not isinstance(keys, list):
         return None
     return [k for k in keys if isinstance(k, dict)]
+
+
+def key_where(index: int, key: Mapping[str, Any]) -> dict[str, Any]:
+    """How findings name a JWKS key: its kid, else its position."""
+    kid = key.get("kid")
+    return {"kid": kid} if isinstance(kid, str) and kid else {"index": index}
+
+
+def sample_token_kids(ctx: Context) -> set[str]:
+    """The kids the sample tokens' headers name: the keys that demonstrably sign (RFC 7515 section 4.1.4)."""
+    return {kid for _, jws in parsed_tokens(ctx) if isinstance(kid := jws.header.get("kid"), str) and kid}
 
 
 def token_issuers(ctx: Context) -> list[str]:
