@@ -185,6 +185,7 @@ CASES: list[tuple[str, Callable[[], list[Finding]], set[str]]] = [
     ("x5c of another key", lambda: with_keys(public_jwk(rsa_key(), cert=certificate(rsa_key(seed=1)))), {"jwk_x5c_key_mismatch"}),
     ("wrong x5t", lambda: with_keys(rsa_jwk(x5t="AAAA")), {"jwk_x5t_mismatch"}),
     ("wrong x5t#S256", lambda: with_keys(rsa_jwk(**{"x5t#S256": "AAAA"})), {"jwk_x5t_s256_mismatch"}),
+    ("only an encryption key", lambda: with_keys(public_jwk(rsa_key(), kid="e", use="enc")), {"jwks_no_signing_key"}),
     ("x5t as base64url of the hex thumbprint", lambda: with_keys(hex_x5t_jwk()), {"jwk_x5t_hex_encoded"}),
     (
         "encryption key beside the signing key",

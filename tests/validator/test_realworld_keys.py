@@ -91,6 +91,11 @@ def test_a_signing_key_declaring_a_key_management_alg_is_still_an_error() -> Non
     assert severities(findings, "jwk_alg_unsupported") == {Severity.ERROR}
 
 
+def test_a_key_set_holding_only_encryption_keys_is_an_error() -> None:
+    findings = run_checks(context(jwks=jwks(rsa_oaep_encryption_key(), x25519_key())))
+    assert severities(findings, "jwks_no_signing_key") == {Severity.ERROR}
+
+
 def test_a_sample_token_signed_under_an_encryption_keys_kid_is_an_error() -> None:
     findings = run_checks(context(jwks=jwks(public_jwk(rsa_key(), use="enc"))))
     assert severities(findings, "jwk_use_not_sig") == {Severity.ERROR}

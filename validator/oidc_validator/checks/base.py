@@ -42,8 +42,9 @@ def url_kind(url: object) -> UrlKind:
 
 
 def token_label(token: SampleToken) -> str:
-    """How findings name a token: its kind and origin, never its content."""
-    return f"{token.kind} from {token.source}"
+    """How findings name a token: its kind and origin, never its content ("given token from --token-file x.jwt")."""
+    kind = "given token" if token.kind == "given" else token.kind
+    return f"{kind} from {token.source}"
 
 
 def parsed_tokens(ctx: Context) -> list[tuple[SampleToken, CompactJws]]:

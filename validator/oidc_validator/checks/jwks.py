@@ -53,6 +53,13 @@ NOT_KEY_SET = _register(
     'The JWKS is not a JSON object with a "keys" array (RFC 7517 section 5).',
     'Serve {"keys": [...]} at the JWKS URL; check the URL points at the key set, not another document.',
 )
+NO_SIGNING_KEY = _register(
+    "jwks_no_signing_key",
+    Severity.ERROR,
+    "The JWKS holds keys, but none a verifier could choose to check a signature: every key is an encryption or key-agreement "
+    "key (use other than sig, key_ops without verify, a JWE alg, X25519/X448) or symmetric (RFC 7517 sections 4.2-4.4).",
+    'Publish the IdP\'s signing keys ("use": "sig" or no use, a JWS alg such as RS256) in this key set.',
+)
 EMPTY = _register("jwks_empty", Severity.ERROR, "The JWKS holds no keys.", "Publish the IdP's signing keys at the JWKS URL.")
 NOT_OBJECT = _register(
     "jwk_not_object",
@@ -307,5 +314,9 @@ def _key_findings(index: int, key: Mapping[str, Any], token_kids: set[str]) -> I
 def check_keys(ctx: Context) -> Iterator[Finding]:
     """Every key passes the per-key rules of RFC 7517/7518/8037/8725 (see _key_findings)."""
     token_kids = sample_token_kids(ctx)
-    for index, key in enumerate(jwks_keys(ctx) or []):
+    keys = jwks_keys(ctx) or []
+    for index, key in enumerate(keys):
         yield from _key_findings(index, key, token_kids)
+    if keys and not any(why_not_signing(k) is None and k.get("kty") != "oct" for k in keys):
+        reasons = {str(k.get("kid", index)): why_not_signing(k) or "symmetric (oct)" for index, k in enumerate(keys)}
+        yield NO_SIGNING_KEY.finding(f"None of the {len(keys)} keys in the JWKS is a signing key.", reasons=reasons)
