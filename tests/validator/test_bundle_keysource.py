@@ -15,7 +15,7 @@ from oidc_idp import Clock, running
 from oidc_idp.keys.keystore import KeyStore
 from oidc_validator.bundle.contents import BundleOptions, build_contents
 from oidc_validator.bundle.errors import BundleError
-from oidc_validator.bundle.keysource import choose_key_source, default_key_source
+from oidc_validator.bundle.keysource import certificate_candidates, choose_key_source, default_key_source
 
 
 def _doc(files: dict[str, bytes]) -> Any:
@@ -176,3 +176,15 @@ def test_awkward_kids_get_safe_distinct_file_names() -> None:
     doc = _doc(build_contents(crafted_context(jwks), [], BundleOptions(key_source="certificates")))
     files = [(c["kid"], c["file"]) for c in doc["certificates"]]
     assert files == [("../etc/passwd", "certs/_etc_passwd.pem"), ("a/b", "certs/a_b.pem"), ("a:b", "certs/a_b-2.pem")]
+
+
+def test_an_encryption_keys_certificate_is_never_a_candidate_to_pin() -> None:
+    # A default Keycloak realm: one RS256 signing key and one RSA-OAEP encryption key, both with x5c.
+    signing, encryption = rsa_key(fresh=True), rsa_key(fresh=True)
+    keys = [
+        public_jwk(signing, "sig-1", cert=certificate(signing), thumbprints=False),
+        public_jwk(encryption, "enc-1", alg="RSA-OAEP", use="enc", cert=certificate(encryption), thumbprints=False),
+    ]
+    ctx = crafted_context({"keys": keys})
+    assert default_key_source(ctx)[0] == "certificates"
+    assert [c.kid for c in certificate_candidates(ctx)] == ["sig-1"]

@@ -6,6 +6,7 @@ Each case spoils one field of a clean onboarding (build.context) and names the c
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -76,6 +77,11 @@ def rsa_jwk(**changes: Any) -> dict[str, Any]:
 
 def with_jwks_cert(**validity: Any) -> list[Finding]:
     return with_keys(public_jwk(rsa_key(), cert=certificate(rsa_key(), **validity)))
+
+
+def hex_x5t_jwk() -> dict[str, Any]:
+    cert = certificate(rsa_key())
+    return public_jwk(rsa_key(), cert=cert, x5t=b64url(hashlib.sha1(der(cert), usedforsecurity=False).hexdigest().encode()))
 
 
 def off_curve_jwk() -> dict[str, Any]:
@@ -179,6 +185,20 @@ CASES: list[tuple[str, Callable[[], list[Finding]], set[str]]] = [
     ("x5c of another key", lambda: with_keys(public_jwk(rsa_key(), cert=certificate(rsa_key(seed=1)))), {"jwk_x5c_key_mismatch"}),
     ("wrong x5t", lambda: with_keys(rsa_jwk(x5t="AAAA")), {"jwk_x5t_mismatch"}),
     ("wrong x5t#S256", lambda: with_keys(rsa_jwk(**{"x5t#S256": "AAAA"})), {"jwk_x5t_s256_mismatch"}),
+    ("only an encryption key", lambda: with_keys(public_jwk(rsa_key(), kid="e", use="enc")), {"jwks_no_signing_key"}),
+    ("x5t as base64url of the hex thumbprint", lambda: with_keys(hex_x5t_jwk()), {"jwk_x5t_hex_encoded"}),
+    (
+        "encryption key beside the signing key",
+        lambda: with_keys(rsa_jwk(), public_jwk(rsa_key(seed=2), kid="e", use="enc")),
+        {"jwk_not_signing_key"},
+    ),
+    (
+        "expired x5c of a key that signs nothing",
+        lambda: with_keys(
+            rsa_jwk(), public_jwk(rsa_key(seed=2), kid="old", cert=certificate(rsa_key(seed=2), not_after=NOW - timedelta(days=1)))
+        ),
+        {"jwk_x5c_expired_unpinned"},
+    ),
     ("no x5c and no jwks url given", lambda: with_keys(public_jwk(rsa_key()), jwks_url=None), {"jwks_no_x5c"}),
     ("no x5c with jwks url given", lambda: with_keys(public_jwk(rsa_key())), {"jwks_no_x5c_url_given"}),
     # certificate validity (JWKS x5c and files share these codes)

@@ -18,6 +18,7 @@ from oidc_validator.bundle.limits import MAX_CERTIFICATES, KeySourceName
 from oidc_validator.bundle.material import jwks_key_list
 from oidc_validator.checks.keysource import rotation_signs
 from oidc_validator.crypto.certs import load_der, same_public_key, validity, x5c_leaf
+from oidc_validator.crypto.jwk import why_not_signing
 from oidc_validator.model.context import Context
 
 JWKS_ORIGIN = "JWKS x5c"
@@ -97,6 +98,8 @@ def certificate_candidates(ctx: Context) -> list[Candidate]:
                     candidates.append(Candidate(kid, der, origin, by_kid.get(kid)))
         return candidates
     for key in keys:
+        if why_not_signing(key) is not None:
+            continue  # an encryption key's certificate (Keycloak publishes one per realm) never verifies a token
         key_kid, leaf = key.get("kid"), x5c_leaf(key)
         if isinstance(key_kid, str) and key_kid and leaf is not None and (key_kid, leaf) not in seen:
             seen.add((key_kid, leaf))

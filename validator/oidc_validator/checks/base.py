@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit
 
@@ -42,8 +42,9 @@ def url_kind(url: object) -> UrlKind:
 
 
 def token_label(token: SampleToken) -> str:
-    """How findings name a token: its kind and origin, never its content."""
-    return f"{token.kind} from {token.source}"
+    """How findings name a token: its kind and origin, never its content ("given token from --token-file x.jwt")."""
+    kind = "given token" if token.kind == "given" else token.kind
+    return f"{kind} from {token.source}"
 
 
 def parsed_tokens(ctx: Context) -> list[tuple[SampleToken, CompactJws]]:
@@ -66,6 +67,17 @@ def jwks_keys(ctx: Context) -> list[dict[str, Any]] | None:
     if not isinstance(keys, list):
         return None
     return [k for k in keys if isinstance(k, dict)]
+
+
+def key_where(index: int, key: Mapping[str, Any]) -> dict[str, Any]:
+    """How findings name a JWKS key: its kid, else its position."""
+    kid = key.get("kid")
+    return {"kid": kid} if isinstance(kid, str) and kid else {"index": index}
+
+
+def sample_token_kids(ctx: Context) -> set[str]:
+    """The kids the sample tokens' headers name: the keys that demonstrably sign (RFC 7515 section 4.1.4)."""
+    return {kid for _, jws in parsed_tokens(ctx) if isinstance(kid := jws.header.get("kid"), str) and kid}
 
 
 def token_issuers(ctx: Context) -> list[str]:

@@ -11,6 +11,7 @@ from cryptography import x509
 from oidc_validator.checks.base import CATALOGUE, jwks_keys
 from oidc_validator.crypto import certs
 from oidc_validator.crypto.jose import kids
+from oidc_validator.crypto.jwk import why_not_signing
 from oidc_validator.model.context import CertificateFile, Context
 from oidc_validator.model.findings import Finding, Severity
 
@@ -245,7 +246,7 @@ def check_jwks_keys_have_certificates(ctx: Context) -> Iterator[Finding]:
         return
     for key in keys:
         kid = key.get("kid")
-        if key.get("use", "sig") != "sig" or not isinstance(kid, str):
+        if why_not_signing(key) is not None or not isinstance(kid, str):
             continue
         if not any(certs.same_public_key(certificate, key) for _, certificate in leaves):
             yield JWK_WITHOUT_CERT.finding(f"JWKS key {kid!r} has no certificate among the --cert files.", kid=kid)

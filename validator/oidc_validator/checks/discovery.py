@@ -107,6 +107,7 @@ def check_discovery_members(ctx: Context) -> Iterator[Finding]:
         yield ISSUER_MISSING.finding(f"The discovery document at {fetched.url} has no issuer.", url=fetched.url, member="issuer")
     if "jwks_uri" not in doc:
         yield JWKS_URI_MISSING.finding(f"The discovery document at {fetched.url} has no jwks_uri.", url=fetched.url, member="jwks_uri")
+    by_kind: dict[str, dict[str, object]] = {"http": {}, "http_loopback": {}}
     for member in sorted(m for m in doc if m == "jwks_uri" or m.endswith("_endpoint")):
         value = doc[member]
         kind = url_kind(value)
@@ -114,11 +115,19 @@ def check_discovery_members(ctx: Context) -> Iterator[Finding]:
             yield ENDPOINT_INVALID.finding(
                 f"The discovery document's {member} is not an absolute URL: {value!r}.", member=member, value=value
             )
-        elif kind == "http":
-            yield ENDPOINT_HTTP.finding(f"The discovery document's {member} uses http: {value}.", member=member, value=value)
-        elif kind == "http_loopback":
-            yield ENDPOINT_HTTP_LOOPBACK.finding(
-                f"The discovery document's {member} is http on loopback: {value}.", member=member, value=value
+        elif kind in by_kind:
+            by_kind[kind][member] = value
+    # One finding per cause: an IdP served over http (a local Keycloak) has it on every endpoint, and eleven
+    # copies of one fix bury the findings that differ. The endpoints are the evidence.
+    for kind, code, what in (("http", ENDPOINT_HTTP, "uses plain http"), ("http_loopback", ENDPOINT_HTTP_LOOPBACK, "is http on loopback")):
+        endpoints = by_kind[kind]
+        if endpoints:
+            names = ", ".join(endpoints)
+            subject = f"The discovery document's {names}" if len(endpoints) == 1 else f"{len(endpoints)} discovery endpoints ({names})"
+            verb = what if len(endpoints) == 1 else what.replace("uses", "use").replace("is ", "are ")
+            first = next(iter(endpoints))
+            yield code.finding(
+                f"{subject} {verb}: {endpoints[first]}{' ...' if len(endpoints) > 1 else ''}.", endpoints=endpoints, members=list(endpoints)
             )
 
 

@@ -92,8 +92,41 @@ def _okta_server(value: str) -> str | None:
     return "custom" if re.fullmatch(r"/oauth2/[^/]+", path) else None
 
 
+# A {name} segment: multi-tenant discovery documents (Entra's common and organizations endpoints) publish
+# their issuer as a template, and each tenant's tokens carry the filled-in value.
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
+_TENANT_PLACEHOLDERS = ("tenantid", "tenant_id", "tenant-id", "tid", "tenant")
+TENANT_ID_LOCATION = (
+    "your tenant (directory) ID, a GUID: Microsoft Entra admin center > Identity > Overview > Tenant ID, "
+    "or the tid claim of a token from your tenant"
+)
+
+
+def placeholder_meaning(name: str) -> str:
+    """What to put in place of ``{name}``, and where to find it."""
+    return TENANT_ID_LOCATION if name.lower() in _TENANT_PLACEHOLDERS else f"the actual {name} value"
+
+
+def template_hint(template: str, other: str) -> str | None:
+    """If ``template`` holds {placeholders} and ``other`` fills them in (or is any value in their place), say what to replace."""
+    names = _PLACEHOLDER.findall(template)
+    if not names:
+        return None
+    literal = _PLACEHOLDER.split(template)[::2]  # split keeps the captured names at odd positions
+    if not re.fullmatch("[^/]+".join(re.escape(part) for part in literal), other):
+        return None
+    first = names[0]
+    return (
+        f"{template} is a template, as multi-tenant endpoints publish it: replace {{{first}}} with {placeholder_meaning(first)}; "
+        "tokens carry the filled-in issuer"
+    )
+
+
 def likely_cause(expected: str, actual: str) -> str | None:
     """Name the usual reason two issuers differ, or None if it is not a known near miss."""
+    for template, other in ((actual, expected), (expected, actual)):
+        if hint := template_hint(template, other):
+            return hint
     if expected.rstrip("/") == actual.rstrip("/"):
         return "trailing slash: one has a trailing '/', the other does not"
     if expected.lower() == actual.lower():
@@ -118,6 +151,20 @@ def likely_cause(expected: str, actual: str) -> str | None:
     if ep and ap and ep.scheme != ap.scheme and ep.netloc == ap.netloc and ep.path == ap.path:
         return "http vs https"
     return None
+
+
+def _template_fix(expected: str, actual: str, token_iss: list[str]) -> str | None:
+    """The near-miss fix for a templated issuer: the filled-in value when a sample token carries one."""
+    template = next((v for v in (actual, expected) if _PLACEHOLDER.search(v)), None)
+    if template is None or template_hint(template, expected if template == actual else actual) is None:
+        return None
+    name = _PLACEHOLDER.findall(template)[0]
+    filled = [iss for iss in token_iss if template_hint(template, iss) and not _PLACEHOLDER.search(iss)]
+    found = f" Your sample token carries {filled[0]!r}: send exactly that." if filled else ""
+    return (
+        f"Send the issuer with {{{name}}} replaced by {placeholder_meaning(name)} (it is not the word in the URL you fetched, "
+        f"such as common or organizations).{found} Then fetch discovery from that issuer to check it."
+    )
 
 
 def _mismatch_text(what: str, expected: str, actual: str) -> tuple[str, dict[str, str]]:
@@ -155,6 +202,14 @@ def check_issuer_form(ctx: Context) -> Iterator[Finding]:
         return
     if parts.query or parts.fragment or issuer.endswith(("?", "#")):
         yield INVALID.finding(f"The issuer {issuer!r} has a query or fragment.", issuer=issuer)
+    if placeholders := _PLACEHOLDER.findall(issuer):
+        name = placeholders[0]
+        yield INVALID.finding(
+            f"The issuer {issuer!r} is a template: {{{name}}} is a placeholder no token carries.",
+            fix=f"Replace {{{name}}} with {placeholder_meaning(name)}, and send that issuer.",
+            issuer=issuer,
+            placeholders=placeholders,
+        )
     if kind == "http":
         yield HTTP.finding(f"The issuer {issuer!r} uses http.", issuer=issuer)
     elif kind == "http_loopback":
@@ -170,7 +225,8 @@ def check_discovery_issuer(ctx: Context) -> Iterator[Finding]:
     actual = fetched.json.get("issuer")
     if isinstance(actual, str) and actual and actual != issuer:
         message, evidence = _mismatch_text("The discovery document's issuer", issuer, actual)
-        yield DISCOVERY_MISMATCH.finding(message, url=fetched.url, **evidence)
+        fix = _template_fix(issuer, actual, token_issuers(ctx))
+        yield DISCOVERY_MISMATCH.finding(message, fix=fix, url=fetched.url, **evidence)
 
 
 def check_token_iss(ctx: Context) -> Iterator[Finding]:
@@ -182,4 +238,5 @@ def check_token_iss(ctx: Context) -> Iterator[Finding]:
             yield TOKEN_ISS_MISSING.finding(f"The {token_label(token)} has no usable iss claim.", token=token_label(token), iss=short(iss))
         elif issuer and iss != issuer:
             message, evidence = _mismatch_text(f"The iss of the {token_label(token)}", issuer, iss)
-            yield TOKEN_ISS_MISMATCH.finding(message, token=token_label(token), claim="iss", **evidence)
+            fix = _template_fix(issuer, iss, [iss])
+            yield TOKEN_ISS_MISMATCH.finding(message, fix=fix, token=token_label(token), claim="iss", **evidence)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from oidc_validator.checks.base import CATALOGUE, fetch_failure, jwks_keys
-from oidc_validator.checks.certificates import validity_findings
-from oidc_validator.crypto import certs
+from oidc_validator.checks.base import CATALOGUE, fetch_failure, jwks_keys, key_where, sample_token_kids
 from oidc_validator.crypto.jose import (
     JoseError,
     b64url_decode,
@@ -18,7 +14,16 @@ from oidc_validator.crypto.jose import (
     is_none_alg,
     is_symmetric_alg,
 )
-from oidc_validator.crypto.jwk import ALG_KEY, CURVES, PRIVATE_MEMBERS, JsonPath, public_key_from_jwk, render_path, secret_member_paths
+from oidc_validator.crypto.jwk import (
+    ALG_KEY,
+    CURVES,
+    PRIVATE_MEMBERS,
+    JsonPath,
+    public_key_from_jwk,
+    render_path,
+    secret_member_paths,
+    why_not_signing,
+)
 from oidc_validator.crypto.keyquality import roca_vulnerable
 from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Finding, Severity
@@ -48,12 +53,20 @@ NOT_KEY_SET = _register(
     'The JWKS is not a JSON object with a "keys" array (RFC 7517 section 5).',
     'Serve {"keys": [...]} at the JWKS URL; check the URL points at the key set, not another document.',
 )
+NO_SIGNING_KEY = _register(
+    "jwks_no_signing_key",
+    Severity.ERROR,
+    "The JWKS holds keys, but none a verifier could choose to check a signature: every key is an encryption or key-agreement "
+    "key (use other than sig, key_ops without verify, a JWE alg, X25519/X448) or symmetric (RFC 7517 sections 4.2-4.4).",
+    'Publish the IdP\'s signing keys ("use": "sig" or no use, a JWS alg such as RS256) in this key set.',
+)
 EMPTY = _register("jwks_empty", Severity.ERROR, "The JWKS holds no keys.", "Publish the IdP's signing keys at the JWKS URL.")
 NOT_OBJECT = _register(
     "jwk_not_object",
     Severity.ERROR,
     "An entry of the JWKS keys array is not a JSON object.",
     "Every entry of keys must be a JWK object (RFC 7517 section 4).",
+    non_signing_keys=True,
 )
 KID_MISSING = _register(
     "jwk_kid_missing",
@@ -73,6 +86,7 @@ PRIVATE = _register(
     "A JWK publishes private key members: the private key is public, the key is compromised.",
     "Never publish private members (d p q dp dq qi oth): remove them, and rotate that key NOW, since anyone "
     "could have fetched it and can forge tokens.",
+    non_signing_keys=True,
 )
 PRIVATE_ELSEWHERE = _register(
     "jwks_private_material",
@@ -81,12 +95,14 @@ PRIVATE_ELSEWHERE = _register(
     "nested inside a key, or under another member of the set. Whoever fetches the JWKS has that private key.",
     "Publish only the public members of each key under keys; remove every other copy of key material from the document, "
     "and rotate every key whose private members were published, NOW.",
+    non_signing_keys=True,
 )
 SYMMETRIC = _register(
     "jwk_symmetric",
     Severity.ERROR,
     "The JWKS publishes a symmetric (oct) key: publishing it publishes the shared secret.",
     "Never publish symmetric keys; remove it, rotate the secret, and sign with an asymmetric key (RS256, ES256...).",
+    non_signing_keys=True,
 )
 KTY_UNSUPPORTED = _register(
     "jwk_kty_unsupported",
@@ -97,8 +113,18 @@ KTY_UNSUPPORTED = _register(
 USE_NOT_SIG = _register(
     "jwk_use_not_sig",
     Severity.ERROR,
-    "A JWK's use is not sig (RFC 7517 section 4.2): it is not a signing key.",
-    'Publish signing keys with "use": "sig" or without use.',
+    "A sample token's kid names a JWK that is not a signing key (use other than sig, RFC 7517 section 4.2; key_ops without "
+    "verify, section 4.3; or a JWE alg): verifiers select signing keys only, so that token can never be verified.",
+    'Sign with a key published as a signing key ("use": "sig" or no use, a JWS alg), or fix the published key\'s use/alg.',
+    non_signing_keys=True,
+)
+NOT_SIGNING = _register(
+    "jwk_not_signing_key",
+    Severity.INFO,
+    "A JWK that can never be chosen to check a signature (an encryption or key-agreement key: use other than sig, key_ops "
+    "without verify, a JWE alg such as RSA-OAEP, or an X25519/X448 key): ignored, not a signing key. The signing-key rules do not apply.",
+    "Nothing to fix: verifiers select signing keys only (RFC 7517 sections 4.2-4.4).",
+    non_signing_keys=True,
 )
 ALG_FORBIDDEN = _register(
     "jwk_alg_forbidden",
@@ -149,42 +175,6 @@ INVALID = _register(
     "A JWK cannot be turned into a public key (missing or malformed members, point not on the curve...).",
     "Republish the key from the IdP's key store; the published members are broken.",
 )
-X5C_INVALID = _register(
-    "jwk_x5c_invalid",
-    Severity.ERROR,
-    "A JWK's x5c is not a list of base64 (not base64url) DER certificates (RFC 7517 section 4.7).",
-    "Publish x5c as an array of standard-base64 DER certificates, leaf first.",
-)
-X5C_KEY_MISMATCH = _register(
-    "jwk_x5c_key_mismatch",
-    Severity.ERROR,
-    "The x5c leaf certificate's public key is not the JWK's key (RFC 7517 section 4.7).",
-    "Publish the certificate that belongs to this key; a pinned certificate taken from here would not verify tokens.",
-)
-X5T_MISMATCH = _register(
-    "jwk_x5t_mismatch",
-    Severity.ERROR,
-    "x5t is not the SHA-1 thumbprint of the x5c leaf (RFC 7517 section 4.8).",
-    "Recompute x5t from the leaf certificate, or drop it.",
-)
-X5T_S256_MISMATCH = _register(
-    "jwk_x5t_s256_mismatch",
-    Severity.ERROR,
-    "x5t#S256 is not the SHA-256 thumbprint of the x5c leaf (RFC 7517 section 4.9).",
-    "Recompute x5t#S256 from the leaf certificate, or drop it.",
-)
-NO_X5C = _register(
-    "jwks_no_x5c",
-    Severity.WARNING,
-    "No key in the JWKS has an x5c certificate (Okta-style), so no certificate can be sent.",
-    "Send the JWKS URL in the onboarding request (give --jwks-url to check exactly that); certificates cannot be pinned.",
-)
-NO_X5C_URL_GIVEN = _register(
-    "jwks_no_x5c_url_given",
-    Severity.INFO,
-    "The JWKS has no x5c certificates; fine, since the JWKS URL is being sent.",
-    "Nothing to fix; keep sending the JWKS URL.",
-)
 
 
 def check_jwks_fetched(ctx: Context) -> Iterator[Finding]:
@@ -227,16 +217,13 @@ def check_private_material(ctx: Context) -> Iterator[Finding]:
         yield PRIVATE_ELSEWHERE.finding(f"The JWKS document holds secret key members at {shown} (values not shown).", paths=paths[:50])
 
 
-def _name(index: int, key: Mapping[str, Any]) -> dict[str, Any]:
-    kid = key.get("kid")
-    return {"kid": kid} if isinstance(kid, str) and kid else {"index": index}
-
-
 def check_kids(ctx: Context) -> Iterator[Finding]:
     """RFC 7517 section 4.5: kid selects the key; within a set, keys need distinct kids to be selectable."""
-    keys = jwks_keys(ctx) or []
-    counts = Counter(k.get("kid") for k in keys if isinstance(k.get("kid"), str) and k.get("kid"))
-    for index, key in enumerate(keys):
+    # Only keys a verifier could choose: an encryption key needs no kid to verify anything, and an
+    # encryption key sharing a signing key's kid leaves the signing key the only candidate.
+    keys = [(index, k) for index, k in enumerate(jwks_keys(ctx) or []) if why_not_signing(k) is None]
+    counts = Counter(k.get("kid") for _, k in keys if isinstance(k.get("kid"), str) and k.get("kid"))
+    for index, key in keys:
         kid = key.get("kid")
         if not isinstance(kid, str) or not kid:
             yield KID_MISSING.finding(f"JWKS key {index} ({key.get('kty')}) has no kid.", index=index, kid=kid)
@@ -254,9 +241,11 @@ def _b64_int(value: object) -> int:
         raise ValueError("not base64url") from None
 
 
-def _key_findings(index: int, key: Mapping[str, Any]) -> Iterator[Finding]:
-    """RFC 7517 section 4, RFC 7518 sections 3 and 6, RFC 8037, RFC 8725 section 3: one published signing key."""
-    where = _name(index, key)
+def _key_findings(index: int, key: Mapping[str, Any], token_kids: set[str]) -> Iterator[Finding]:
+    """RFC 7517 section 4, RFC 7518 sections 3 and 6, RFC 8037, RFC 8725 section 3: one published signing key.
+
+    Leaked secrets are reported for every key; the signing-key rules only for keys a verifier could choose."""
+    where = key_where(index, key)
     label = f"JWKS key {where.get('kid', index)!r}"
     private = sorted(m for m in PRIVATE_MEMBERS if m in key)
     kty, alg = key.get("kty"), key.get("alg")
@@ -265,11 +254,22 @@ def _key_findings(index: int, key: Mapping[str, Any]) -> Iterator[Finding]:
     if kty == "oct":
         yield SYMMETRIC.finding(f"{label} is a symmetric oct key.", kty=kty, **where)
         return
+    reason = why_not_signing(key)
+    if reason is not None:
+        if where.get("kid") in token_kids:
+            yield USE_NOT_SIG.finding(
+                f"A sample token is signed under kid {key.get('kid')!r}, but {label} is not a signing key ({reason}).",
+                reason=reason,
+                use=key.get("use"),
+                alg=alg,
+                **where,
+            )
+        else:
+            yield NOT_SIGNING.finding(f"{label} is ignored: not a signing key ({reason}).", reason=reason, kty=kty, **where)
+        return
     if kty not in ("RSA", "EC", "OKP"):
         yield KTY_UNSUPPORTED.finding(f"{label} has kty {kty!r}.", kty=kty, **where)
         return
-    if "use" in key and key["use"] != "sig":
-        yield USE_NOT_SIG.finding(f"{label} has use {key['use']!r}.", expected="sig", actual=key["use"], **where)
     if "alg" in key:
         if is_none_alg(alg) or is_symmetric_alg(alg):
             yield ALG_FORBIDDEN.finding(f"{label} declares alg {alg!r}.", alg=alg, **where)
@@ -313,47 +313,10 @@ def _key_findings(index: int, key: Mapping[str, Any]) -> Iterator[Finding]:
 
 def check_keys(ctx: Context) -> Iterator[Finding]:
     """Every key passes the per-key rules of RFC 7517/7518/8037/8725 (see _key_findings)."""
-    for index, key in enumerate(jwks_keys(ctx) or []):
-        yield from _key_findings(index, key)
-
-
-def _x5c_findings(ctx: Context, index: int, key: Mapping[str, Any]) -> Iterator[Finding]:
-    """RFC 7517 sections 4.7-4.9: x5c leaf holds the JWK's key; x5t/x5t#S256 are its thumbprints; it is valid now."""
-    where = _name(index, key)
-    label = f"JWKS key {where.get('kid', index)!r}"
-    chain = key["x5c"]
-    try:
-        if not isinstance(chain, list) or not chain or not all(isinstance(c, str) for c in chain):
-            raise ValueError("x5c must be a non-empty array of strings")
-        der = base64.b64decode(chain[0], validate=True)
-        leaf = certs.load_der(der)
-    except (binascii.Error, ValueError) as exc:
-        yield X5C_INVALID.finding(f"{label}: x5c is unusable ({str(exc)[:120]}).", **where)
-        return
-    if not certs.same_public_key(leaf, key):
-        yield X5C_KEY_MISMATCH.finding(f"{label}: the x5c leaf certifies a different public key.", **where, **certs.describe(leaf))
-    for member, compute, code in (("x5t", certs.x5t, X5T_MISMATCH), ("x5t#S256", certs.x5t_s256, X5T_S256_MISMATCH)):
-        if member in key and key[member] != compute(der):
-            yield code.finding(
-                f"{label}: {member} does not match the x5c leaf.", member=member, expected=compute(der), actual=key[member], **where
-            )
-    yield from validity_findings(leaf, ctx.now, jwks_key=where.get("kid", index))
-
-
-def check_certificates_in_jwks(ctx: Context) -> Iterator[Finding]:
-    """RFC 7517 section 4.7: x5c is how certificates for pinning come out of a JWKS; without any, only the JWKS URL can be sent."""
-    keys = jwks_keys(ctx)
-    if not keys:
-        return
+    token_kids = sample_token_kids(ctx)
+    keys = jwks_keys(ctx) or []
     for index, key in enumerate(keys):
-        if "x5c" in key:
-            yield from _x5c_findings(ctx, index, key)
-    if not any("x5c" in k for k in keys):
-        if ctx.inputs.jwks_url:
-            yield NO_X5C_URL_GIVEN.finding("The JWKS has no x5c; the JWKS URL is being sent, which is right.", jwks_url=ctx.inputs.jwks_url)
-        else:
-            yield NO_X5C.finding(
-                "No key in the JWKS has x5c: no certificate can be sent, so the JWKS URL must be used.",
-                jwks_url=ctx.observations.jwks_url_used,
-                flag="--jwks-url",
-            )
+        yield from _key_findings(index, key, token_kids)
+    if keys and not any(why_not_signing(k) is None and k.get("kty") != "oct" for k in keys):
+        reasons = {str(k.get("kid", index)): why_not_signing(k) or "symmetric (oct)" for index, k in enumerate(keys)}
+        yield NO_SIGNING_KEY.finding(f"None of the {len(keys)} keys in the JWKS is a signing key.", reasons=reasons)

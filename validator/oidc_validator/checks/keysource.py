@@ -10,6 +10,7 @@ from cryptography import x509
 from oidc_validator.checks.base import CATALOGUE, jwks_keys
 from oidc_validator.checks.certificates import leaf_certificates
 from oidc_validator.crypto import certs
+from oidc_validator.crypto.jwk import why_not_signing
 from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Finding, Severity
 
@@ -47,7 +48,7 @@ def _x5c_leaves(ctx: Context) -> list[x509.Certificate]:
 def rotation_signs(ctx: Context) -> list[str]:
     """Observable hints that keys rotate: several signing keys, certificates of different ages, or one near expiry."""
     signs: list[str] = []
-    signing = [k for k in jwks_keys(ctx) or [] if k.get("use", "sig") == "sig" and k.get("kty") != "oct"]
+    signing = [k for k in jwks_keys(ctx) or [] if why_not_signing(k) is None and k.get("kty") != "oct"]
     if len(signing) > 1:
         signs.append(f"the JWKS publishes {len(signing)} signing keys")
     leaves = _x5c_leaves(ctx) + [c for _, c in leaf_certificates(ctx)]

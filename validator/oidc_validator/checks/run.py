@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from oidc_validator.checks import certificates, discovery, entity, issuer, jwks, keysource, mapping, token, token_claims, vendor
+from oidc_validator.checks import certificates, discovery, entity, issuer, jwks, jwks_x5c, keysource, mapping, token, token_claims, vendor
 from oidc_validator.checks.base import CATALOGUE
 from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Finding, Severity
@@ -38,7 +38,7 @@ CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (
     jwks.check_kids,
     jwks.check_keys,
     jwks.check_private_material,
-    jwks.check_certificates_in_jwks,
+    jwks_x5c.check_certificates_in_jwks,
     certificates.check_certificate_files,
     certificates.check_certificate_validity,
     certificates.check_certificate_pairing,

@@ -194,7 +194,9 @@ def check_token_form(ctx: Context) -> Iterator[Finding]:
         if present:
             yield HEADER_URL.finding(f"The {label} header has {present}: ignored, never fetched.", token=label, headers=present)
         typ = jws.header.get("typ")
-        yield TYP.finding(f"The {label} has typ {typ!r}.", token=label, typ=short(typ))
+        # An absent typ is common and allowed (RFC 7515 section 4.1.9 makes it OPTIONAL): say so, not "typ None".
+        said = f"has typ {short(typ)!r}" if "typ" in jws.header else "has no typ"
+        yield TYP.finding(f"The {label} header {said}.", token=label, typ=short(typ))
 
 
 def _keys_from_certificates(ctx: Context) -> list[dict[str, Any]]:

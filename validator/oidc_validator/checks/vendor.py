@@ -1,12 +1,14 @@
 """Vendor recognition: which IdP this looks like (from issuer shape and claims), and its known pitfalls.
 
-Recognition reads the issuer's host and path first (the real vendors' hosts), then the claims'
-fingerprint (tid+ver+oid for Entra, cid+uid+scp for Okta, gty for Auth0, typ+azp for Keycloak),
-so a locally served profile of the test IdP is recognised too.
+Recognition reads the issuer's host and path first (the real vendors' hosts), then the shape of the
+discovery document (endpoint paths a vendor serves on any domain: a custom domain hides the host, never
+the paths), then the claims' fingerprint (tid+ver+oid for Entra, cid+uid+scp for Okta, gty for Auth0,
+typ+azp for Keycloak), so a locally served profile of the test IdP is recognised too.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -80,6 +82,42 @@ def _host_path(issuer: str | None) -> tuple[str, str]:
     return parts.hostname.lower(), parts.path
 
 
+# Okta's authorization servers serve keys and tokens under /oauth2/v1/ (the org server) or
+# /oauth2/{server id}/v1/ (a custom server), whatever the domain.
+_OKTA_PATH = re.compile(r"/oauth2/(?:(?P<server>[^/]+)/)?v1/(?:keys|token)")
+# Auth0 serves these paths at the root of every tenant domain, custom domains included.
+_AUTH0_PATHS = {
+    "token_endpoint": "/oauth/token",
+    "jwks_uri": "/.well-known/jwks.json",
+    "device_authorization_endpoint": "/oauth/device/code",
+}
+
+
+def _endpoint_path(doc: Mapping[str, Any], member: str) -> str | None:
+    value = doc.get(member)
+    parts = split_url(value) if isinstance(value, str) else None
+    return parts.path if parts is not None else None
+
+
+def _discovery_shape(ctx: Context) -> Vendor | None:
+    """The vendor the discovery document's endpoint paths belong to (OpenID Connect Discovery section 3 members)."""
+    fetched = ctx.observations.discovery
+    if fetched is None or not fetched.ok or not isinstance(fetched.json, dict):
+        return None
+    doc = fetched.json
+    okta = [m for member in ("jwks_uri", "token_endpoint") if (m := _OKTA_PATH.fullmatch(_endpoint_path(doc, member) or ""))]
+    if len(okta) == 2 and okta[0]["server"] == okta[1]["server"]:
+        if okta[0]["server"] is None:
+            return Vendor("okta-org", "Okta (org authorization server)", ("discovery endpoints under /oauth2/v1/",))
+        return Vendor("okta-custom", "Okta (custom authorization server)", (f"discovery endpoints under /oauth2/{okta[0]['server']}/v1/",))
+    auth0 = [member for member, path in _AUTH0_PATHS.items() if _endpoint_path(doc, member) == path]
+    if "mfa_challenge_endpoint" in doc:
+        auth0.append("mfa_challenge_endpoint")
+    if len(auth0) >= 3:  # two of these paths are common elsewhere; three together are Auth0's layout
+        return Vendor("auth0", "Auth0", (f"discovery shape ({', '.join(auth0)})",))
+    return None
+
+
 def recognise(ctx: Context) -> Vendor | None:
     """The vendor this IdP looks like, or None. Pure: issuer shape and token claims only."""
     issuer = effective_issuer(ctx) or ""
@@ -95,6 +133,9 @@ def recognise(ctx: Context) -> Vendor | None:
         return Vendor(
             "entra-v2", "Microsoft Entra ID (v2.0 tokens)", ("issuer host" if host.startswith("login.") else "tid, oid and ver claims",)
         )
+    shape = _discovery_shape(ctx)
+    if shape is not None and not host.endswith((".okta.com", ".oktapreview.com", ".okta-emea.com", ".auth0.com")):
+        return shape
     if host.endswith((".okta.com", ".oktapreview.com", ".okta-emea.com")) or has("cid", "scp"):
         custom = "/oauth2/" in path
         key, kind = ("okta-custom", "custom authorization server") if custom else ("okta-org", "org authorization server")
@@ -123,8 +164,10 @@ def check_vendor(ctx: Context) -> Iterator[Finding]:
     vendor = recognise(ctx)
     if vendor is None:
         return
+    # Recognised from discovery alone, the org server's pitfall is still worth saying before any token exists.
+    fix = OKTA_ORG.fix if vendor.key == "okta-org" else None
     yield RECOGNISED.finding(
-        f"The IdP looks like {vendor.name} ({', '.join(vendor.signals)}).", vendor=vendor.key, signals=list(vendor.signals)
+        f"The IdP looks like {vendor.name} ({', '.join(vendor.signals)}).", fix=fix, vendor=vendor.key, signals=list(vendor.signals)
     )
     issuer = effective_issuer(ctx) or ""
     if vendor.key == "okta-org":

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from oidc_validator.bundle.limits import KEY_SOURCES, MAX_CERTIFICATES
-from oidc_validator.net.options import FetchOptions
+from oidc_validator.net.options import FetchOptions, parse_resolve
 
 DEFAULTS = FetchOptions()
 
@@ -23,6 +23,25 @@ def port_number(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port {port} is outside 0-65535")
     return port
+
+
+RESOLVE_HELP = (
+    "connect to ADDRESS for HOST:PORT instead of asking DNS, as curl --resolve does; TLS, the certificate check, Host and redirects "
+    "keep HOST (repeatable; to check an IdP before its DNS is live, or one node behind a load balancer)"
+)
+
+
+def resolve_argument(text: str) -> str:
+    """argparse type for --resolve: checked here so bad input is a one-line usage error; parsed again with the config file's."""
+    try:
+        parse_resolve(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def add_resolve_argument(group: argparse._ActionsContainer) -> None:
+    group.add_argument("--resolve", action="append", type=resolve_argument, metavar="HOST:PORT:ADDRESS", help=RESOLVE_HELP)
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +69,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     grant.add_argument("--scope", help="scope of the password grant (default: 'openid profile')")
     net = parser.add_argument_group("network")
     net.add_argument("--ca-file", metavar="FILE", help="trust this CA (PEM) too, for private CAs")
+    add_resolve_argument(net)
     net.add_argument("--connect-timeout-seconds", type=float, metavar="SECONDS", help=f"default {DEFAULTS.connect_timeout_seconds:g}")
     total_help = f"per fetch, redirects included; default {DEFAULTS.total_timeout_seconds:g}"
     net.add_argument("--total-timeout-seconds", type=float, metavar="SECONDS", help=total_help)

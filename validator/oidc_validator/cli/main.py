@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from oidc_validator import __version__
-from oidc_validator.cli.arguments import add_bundle_arguments, add_input_arguments, add_verify_bundle_arguments, port_number
+from oidc_validator.cli.arguments import (
+    add_bundle_arguments,
+    add_input_arguments,
+    add_resolve_argument,
+    add_verify_bundle_arguments,
+    port_number,
+)
 from oidc_validator.errors import UsageError, ValidatorError
 from oidc_validator.model.findings import Finding, Severity
 from oidc_validator.model.text import escape_text
@@ -63,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     simulate.add_argument("--port", type=port_number, default=8443, help="port; 0 picks a free one (default: 8443)")
     simulate.add_argument("--ca-file", type=Path, metavar="FILE", help="trust this CA (PEM) when fetching the JWKS URL")
+    add_resolve_argument(simulate)
     simulate.add_argument("--leeway-seconds", type=int, default=60, help="clock skew allowed on exp and nbf (default: 60)")
     simulate.add_argument(
         "--log-level",
@@ -150,14 +157,16 @@ def _run_simulate(args: argparse.Namespace, env: Environment) -> int:
     from dataclasses import replace
 
     from oidc_validator.net.options import FetchOptions
-    from oidc_validator.observe.inputs import parse_now
+    from oidc_validator.observe.inputs import parse_now, resolve_entries
     from oidc_validator.simulate.config import load_bundle, parse_users
     from oidc_validator.simulate.serve import serve
 
     users = parse_users(args.user, args.users_file)
     if not users:
         raise UsageError("simulate needs at least one --user EXTERNAL_ID=LOGIN (or --users-file): Qualys maps every token to a user")
-    config = load_bundle(args.bundle, users, now=parse_now(None, env), fetch=FetchOptions(ca_file=args.ca_file))
+    config = load_bundle(
+        args.bundle, users, now=parse_now(None, env), fetch=FetchOptions(ca_file=args.ca_file, resolve=resolve_entries(args.resolve))
+    )
     # Each decision (never the token) is logged on stderr, as a Qualys-side audit trail would be.
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop

@@ -168,3 +168,34 @@ def render_path(path: JsonPath) -> str:
         else:
             text += f".{part}" if _PLAIN_NAME.fullmatch(part) else "[?]"
     return text
+
+
+# RFC 8037 section 3.2 and RFC 7748: these OKP curves do key agreement (ECDH) only, they cannot sign.
+KEY_AGREEMENT_CURVES = ("X25519", "X448")
+VERIFY_OPS = ("verify", "sign")
+
+
+def why_not_signing(key: Mapping[str, Any]) -> str | None:
+    """Why a verifier could never choose ``key`` to check a signature, or None when it could.
+
+    A verifier selects among signing keys only: ``use`` other than "sig" (RFC 7517 section 4.2), ``key_ops``
+    without "verify" or "sign" (section 4.3), an ``alg`` that is a JWE key-management algorithm (RFC 7518
+    section 4.1), or, with neither ``use`` nor ``alg``, a key type that cannot sign (X25519/X448, RFC 8037
+    section 3.2). Anything else could be picked, so it must pass every signing-key rule."""
+    use, alg, ops = key.get("use"), key.get("alg"), key.get("key_ops")
+    if "use" in key:
+        return None if use == "sig" else f"use {use!r}"
+    if isinstance(ops, list) and ops and not any(op in VERIFY_OPS for op in ops):
+        return f"key_ops {ops!r}"
+    if "alg" in key:
+        return f"alg {alg!r} (a JWE key-management algorithm)" if is_jwe_key_alg(alg) else None
+    if key.get("kty") == "OKP" and key.get("crv") in KEY_AGREEMENT_CURVES:
+        return f"curve {key.get('crv')} (key agreement only)"
+    return None
+
+
+def is_jwe_key_alg(alg: object) -> bool:
+    """RFC 7518 section 4.1's key-management algorithms (RSA1_5, RSA-OAEP*, ECDH-ES*, A*KW, A*GCMKW, PBES2-*, dir)."""
+    if not isinstance(alg, str):
+        return False
+    return alg == "dir" or alg.startswith(("RSA1_5", "RSA-OAEP", "ECDH-ES", "PBES2-")) or bool(re.fullmatch(r"A(128|192|256)(GCM)?KW", alg))

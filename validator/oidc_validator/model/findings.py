@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 
 class Severity(StrEnum):
@@ -43,10 +43,17 @@ class Code:
     area: str
     meaning: str
     fix: str
+    # Whether the code can fire on a key no verifier would ever choose to check a signature (an encryption
+    # or key-agreement key): only leaks of secret material may; docs/checks.md shows this per code.
+    non_signing_keys: bool = False
 
     def finding(self, message: str, *, fix: str | None = None, **evidence: Any) -> Finding:
         """A finding of this code; ``fix`` may specialise the catalogue's fix with concrete values."""
         return Finding(self.code, self.severity, self.area, message, fix or self.fix, evidence)
+
+
+class Registrar(Protocol):
+    def __call__(self, code: str, severity: Severity, meaning: str, fix: str, *, non_signing_keys: bool = False) -> Code: ...
 
 
 class Catalogue:
@@ -55,18 +62,18 @@ class Catalogue:
     def __init__(self) -> None:
         self._codes: dict[str, Code] = {}
 
-    def register(self, code: str, severity: Severity, area: str, meaning: str, fix: str) -> Code:
+    def register(self, code: str, severity: Severity, area: str, meaning: str, fix: str, *, non_signing_keys: bool = False) -> Code:
         if code in self._codes:
             raise ValueError(f"check code registered twice: {code}")
-        entry = Code(code, severity, area, meaning, fix)
+        entry = Code(code, severity, area, meaning, fix, non_signing_keys)
         self._codes[code] = entry
         return entry
 
-    def registrar(self, area: str) -> Callable[[str, Severity, str, str], Code]:
+    def registrar(self, area: str) -> Registrar:
         """``register`` bound to one area, for a module whose codes all belong to it."""
 
-        def register(code: str, severity: Severity, meaning: str, fix: str) -> Code:
-            return self.register(code, severity, area, meaning, fix)
+        def register(code: str, severity: Severity, meaning: str, fix: str, *, non_signing_keys: bool = False) -> Code:
+            return self.register(code, severity, area, meaning, fix, non_signing_keys=non_signing_keys)
 
         return register
 

@@ -127,14 +127,18 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
     The connection goes to the very address that was checked, so a second DNS answer cannot change it;
     TLS still verifies the certificate against the host name (httpcore passes the origin as server name)."""
 
-    def __init__(self, policy: ConnectPolicy) -> None:
+    def __init__(self, policy: ConnectPolicy, options: FetchOptions) -> None:
         self._policy = policy
+        self._options = options
         self._inner = httpcore.AnyIOBackend()
 
     async def _admitted(self, host: str, port: int) -> Sequence[str]:
+        # --resolve replaces only the lookup: the addresses still pass every check below, and TLS still
+        # verifies the certificate against ``host`` (httpcore passes the origin, not the address, as server name).
+        pinned = self._options.resolved(host, port)
         try:
             # Looked up on the module at call time: the one seam tests use to resolve without DNS.
-            addresses = await resolve_host(host, port)
+            addresses = pinned if pinned is not None else await resolve_host(host, port)
         except OSError as exc:
             raise httpcore.ConnectError(str(exc)) from exc
         if self._policy.loopback_only:
@@ -188,7 +192,7 @@ def guarded_transport(options: FetchOptions, policy: ConnectPolicy) -> httpx.Asy
     transport = httpx.AsyncHTTPTransport(verify=context, trust_env=False)
     # httpx takes no network backend; its pool is replaced by one with the same TLS context that has the guard.
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=context, max_connections=10, keepalive_expiry=5.0, network_backend=_GuardedBackend(policy)
+        ssl_context=context, max_connections=10, keepalive_expiry=5.0, network_backend=_GuardedBackend(policy, options)
     )
     return transport
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import ssl
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from oidc_validator.errors import UsageError
 from oidc_validator.model.context import CertificateInput, Inputs, SampleToken
 from oidc_validator.net.fetch import ssl_context
-from oidc_validator.net.options import FetchOptions, GrantRequest
+from oidc_validator.net.options import FetchOptions, GrantRequest, ResolveEntry, parse_resolve
 from oidc_validator.observe.environment import Environment
 
 MAX_TOKEN_BYTES = 1024 * 1024
@@ -43,6 +43,7 @@ class OnboardingFile(BaseModel):
     external_id_claim: str | None = None
     token_file: str | None = None
     ca_file: str | None = None
+    resolve: list[str] | None = None
     client_id: str | None = None
     client_secret_env: str | None = None
     username: str | None = None
@@ -64,6 +65,7 @@ EXPECTED = {
     "max_body_bytes": "an integer",
     "max_redirects": "an integer",
     "now": "a date-time",
+    "resolve": "a list of HOST:PORT:ADDRESS strings",
 }
 PATH_KEYS = ("token_file", "ca_file")
 SECRET_KEYS = {"client_secret": "client_secret_env", "password": "password_env", "token": "token_file"}
@@ -208,8 +210,16 @@ def parse_now(raw: datetime | str | None, env: Environment) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def resolve_entries(texts: Sequence[str] | None) -> tuple[ResolveEntry, ...]:
+    """--resolve values (flags or the config file's list); the first entry for a HOST:PORT wins, as in curl."""
+    try:
+        return tuple(parse_resolve(text) for text in texts or ())
+    except ValueError as exc:
+        raise UsageError(f"--resolve {exc}") from None
+
+
 def _fetch_options(values: Mapping[str, Any]) -> FetchOptions:
-    limits: dict[str, Any] = {}
+    limits: dict[str, Any] = {"resolve": resolve_entries(values.get("resolve"))}
     for key in ("connect_timeout_seconds", "total_timeout_seconds", "max_body_bytes"):
         if key in values:
             if not values[key] > 0:

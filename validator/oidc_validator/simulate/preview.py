@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from oidc_validator.bundle.contents import BundleOptions, build_contents
 from oidc_validator.bundle.errors import BundleError
+from oidc_validator.checks.base import token_label
 from oidc_validator.errors import ValidatorError
 from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Catalogue, Finding, Severity
@@ -55,7 +56,7 @@ def simulate_findings(ctx: Context, findings: Sequence[Finding], *, fetch: Fetch
     # presented only when no access token is at hand.
     presented = [t for t in ctx.inputs.tokens if t.kind != "id_token"] or list(ctx.inputs.tokens)
     for token in presented:
-        label = f"{token.kind} from {token.source}"
+        label = token_label(token)
         decision = present(config, token.raw)
         evidence = {"token": label, "reason": decision.reason, "key_source": config.key_source}
         if decision.accepted:

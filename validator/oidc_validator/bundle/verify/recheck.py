@@ -17,6 +17,7 @@ from oidc_validator.bundle import codes
 from oidc_validator.bundle.material import certificate_facts
 from oidc_validator.checks import certificates as cert_checks
 from oidc_validator.checks import jwks as jwks_checks
+from oidc_validator.checks import jwks_x5c
 from oidc_validator.crypto import certs
 from oidc_validator.model.context import CertificateFile, Context, Fetched, Inputs, Observations
 from oidc_validator.model.findings import Finding
@@ -26,7 +27,7 @@ _JWKS_CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (
     jwks_checks.check_kids,
     jwks_checks.check_keys,
     jwks_checks.check_private_material,
-    jwks_checks.check_certificates_in_jwks,
+    jwks_x5c.check_certificates_in_jwks,
 )
 _CERTIFICATE_CHECKS: tuple[Callable[[Context], Iterable[Finding]], ...] = (
     cert_checks.check_certificate_files,
