@@ -48,15 +48,17 @@ class Replay:
 
     def arguments(self) -> list[str]:
         flags = [part for entry in self.resolve for part in ("--resolve", entry)]
-        return [*flags, "--ca-file", str(self.ca_file)]
+        # Only https hosts have a CA: a replay of plain-http documents alone passes none.
+        return [*flags, "--ca-file", str(self.ca_file)] if self.ca_file.stat().st_size else flags
 
 
-def _origin(url: str) -> tuple[str, int, str]:
+def _origin(url: str) -> tuple[str, str, int, str]:
     parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
-        raise ValueError(f"only https URLs are replayed: {url}")
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"only http(s) URLs are replayed: {url}")
     path = parts.path or "/"
-    return parts.hostname.lower(), parts.port or 443, path + (f"?{parts.query}" if parts.query else "")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, parts.hostname.lower(), port, path + (f"?{parts.query}" if parts.query else "")
 
 
 class _Server(ThreadingHTTPServer):
@@ -103,18 +105,19 @@ def _tls_contexts(hosts: Sequence[str], workdir: Path) -> tuple[dict[str, ssl.SS
 @contextlib.contextmanager
 def replay(documents: Documents, *, address: str, workdir: Path) -> Iterator[Replay]:
     """Serve ``documents`` at their URLs on ``address`` over TLS; yields the flags that reach them (see the module doc)."""
-    routes: dict[int, dict[tuple[str, str], tuple[str, bytes]]] = {}
+    routes: dict[tuple[int, str], dict[tuple[str, str], tuple[str, bytes]]] = {}
     for url, document in documents.items():
-        host, port, path = _origin(url)
-        routes.setdefault(port, {})[(host, path)] = document
-    hosts = sorted({host for served in routes.values() for host, _ in served})
+        scheme, host, port, path = _origin(url)
+        routes.setdefault((port, scheme), {})[(host, path)] = document
+    hosts = sorted({host for (_, scheme), served in routes.items() if scheme == "https" for host, _ in served})
     contexts, chains, ca_file = _tls_contexts(hosts, workdir)
     servers: list[_Server] = []
     try:
-        for port, served in sorted(routes.items()):
+        for (port, scheme), served in sorted(routes.items()):
             listener = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             first = next(iter(served))[0]
-            listener.load_cert_chain(*chains[first])
+            if scheme == "https":  # a local IdP on plain http (Keycloak's dev mode) is replayed as it is
+                listener.load_cert_chain(*chains[first])
 
             def choose(sock: ssl.SSLObject | ssl.SSLSocket, name: str | None, _: ssl.SSLContext) -> None:
                 # SNI picks the host's certificate; an unknown name gets the default one, and fails verification.
@@ -128,11 +131,14 @@ def replay(documents: Documents, *, address: str, workdir: Path) -> Iterator[Rep
                 server.server_activate()
             except OSError as exc:
                 pytest.fail(f"cannot listen on {address}:{port} for the replay ({exc}); the replay needs port {port} (run as root)")
-            server.socket = listener.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=True)
+            if scheme == "https":
+                server.socket = listener.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=True)
             server.routes = served
             servers.append(server)
             threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        resolve = tuple(f"{host}:{port}:{address}" for port, served in sorted(routes.items()) for host in sorted({h for h, _ in served}))
+        resolve = tuple(
+            f"{host}:{port}:{address}" for (port, _), served in sorted(routes.items()) for host in sorted({h for h, _ in served})
+        )
         yield Replay(resolve, ca_file)
     finally:
         for server in servers:

@@ -171,9 +171,16 @@ def check_vendor(ctx: Context) -> Iterator[Finding]:
     )
     issuer = effective_issuer(ctx) or ""
     if vendor.key == "okta-org":
-        for label, _ in _access_tokens(ctx):
+        labels = [label for label, _ in _access_tokens(ctx)]
+        for label in labels:
             yield OKTA_ORG.finding(
                 f"The {label} comes from Okta's org authorization server ({issuer}); Qualys cannot verify it.", token=label
+            )
+        if not labels:
+            # Qualys takes the access token (its API guide); the org server's can never verify, token or not.
+            yield OKTA_ORG.finding(
+                f"The issuer {issuer} is Okta's org authorization server: the access tokens it issues cannot be verified by Qualys.",
+                issuer=issuer,
             )
     elif vendor.key.startswith("entra"):
         yield ENTRA_VERSION.finding(
