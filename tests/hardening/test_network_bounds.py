@@ -22,7 +22,8 @@ from typing import Any
 import httpcore
 import pytest
 
-from oidc_validator.net.fetch import credentials_over_http_problem, fetch_json
+from oidc_validator.net.connect import credentials_over_http_problem
+from oidc_validator.net.fetch import fetch_json
 from oidc_validator.net.obtain import obtain_tokens
 from oidc_validator.net.options import FetchOptions, GrantRequest
 from rawhttp import endless_chunked_json, raw_server, read_head
@@ -159,14 +160,14 @@ def test_a_redirect_to_a_cloud_metadata_address_is_refused_without_connecting(lo
 def test_a_redirect_to_a_name_that_resolves_to_a_link_local_address_is_refused_without_connecting(
     connections: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import oidc_validator.net.fetch as fetch_module
+    import oidc_validator.net.connect as connect_module
 
-    real_resolve = fetch_module.resolve_host
+    real_resolve = connect_module.resolve_host
 
     async def metadata_for_one_name(host: str, port: int) -> Sequence[str]:
         return ["169.254.169.254"] if host == "metadata.example" else await real_resolve(host, port)
 
-    monkeypatch.setattr(fetch_module, "resolve_host", metadata_for_one_name)
+    monkeypatch.setattr(connect_module, "resolve_host", metadata_for_one_name)
     head = b"HTTP/1.1 302 Found\r\nLocation: http://metadata.example/latest/meta-data/\r\nContent-Length: 0\r\n"
     with raw_server(answering(head)) as port:
         fetched = fetch_json(f"http://127.0.0.1:{port}/jwks", OPTIONS)
@@ -177,9 +178,9 @@ def test_a_redirect_to_a_name_that_resolves_to_a_link_local_address_is_refused_w
 def test_a_link_local_address_the_user_gave_in_the_first_place_is_not_refused(
     connections: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import oidc_validator.net.fetch as fetch_module
+    import oidc_validator.net.connect as connect_module
 
-    monkeypatch.setattr(fetch_module, "resolve_host", resolving_to("169.254.169.254"))
+    monkeypatch.setattr(connect_module, "resolve_host", resolving_to("169.254.169.254"))
     fetched = fetch_json("http://metadata.example/latest/meta-data/", OPTIONS)
     # The fetcher went on to connect (the test guard refused it before any packet): no policy refusal.
     assert fetched.error == "connect", fetched.error_detail
@@ -233,9 +234,9 @@ def test_the_token_request_over_plain_http_to_localhost_still_works(connections:
 def test_no_secret_is_sent_over_plain_http_to_a_dot_localhost_name_that_resolves_off_the_machine(
     connections: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import oidc_validator.net.fetch as fetch_module
+    import oidc_validator.net.connect as connect_module
 
-    monkeypatch.setattr(fetch_module, "resolve_host", resolving_to("192.0.2.10"))
+    monkeypatch.setattr(connect_module, "resolve_host", resolving_to("192.0.2.10"))
     tokens, (failure,) = obtain_tokens("http://idp.localhost:8080/token", GRANT, OPTIONS)
     assert tokens == ()
     assert "192.0.2.10" in failure.detail and "not loopback" in failure.detail

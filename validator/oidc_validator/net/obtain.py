@@ -19,16 +19,8 @@ import httpx
 from authlib.integrations.base_client import OAuthError
 
 from oidc_validator.model.context import SampleToken, TokenKind, TokenRequestFailure
-from oidc_validator.net.fetch import (
-    ACCEPT_ENCODING,
-    USER_AGENT,
-    ConnectPolicy,
-    FetchFailed,
-    client_settings,
-    one_line,
-    read_body,
-    url_problem,
-)
+from oidc_validator.net.connect import ConnectPolicy, FetchFailed, client_settings
+from oidc_validator.net.fetch import ACCEPT_ENCODING, USER_AGENT, one_line, read_body, url_problem
 from oidc_validator.net.options import FetchOptions, GrantRequest
 
 with warnings.catch_warnings():

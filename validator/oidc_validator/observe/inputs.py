@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from oidc_validator.errors import UsageError
 from oidc_validator.model.context import CertificateInput, Inputs, SampleToken
-from oidc_validator.net.fetch import ssl_context
+from oidc_validator.net.connect import ssl_context
 from oidc_validator.net.options import FetchOptions, GrantRequest, ResolveEntry, parse_resolve
 from oidc_validator.observe.environment import Environment
 
