@@ -18,8 +18,8 @@ from processes import cli, ready_line, stop
 TIMEOUT_SECONDS = 30
 
 
-def temporary_key_dirs() -> set[str]:
-    return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith("oidc-idp-keys-")}
+def temporary_key_dirs(directory: Path) -> set[str]:
+    return {name for name in os.listdir(directory) if name.startswith("oidc-idp-keys-")}
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
@@ -42,12 +42,15 @@ def test_a_signal_stops_the_server_and_removes_its_temporary_keys(stop_signal: s
     [["--clock", "not-a-date"], ["--host", "0.0.0.0", "--admin"], ["--port", "{busy}"]],  # noqa: S104 - refused on purpose
     ids=["bad_clock", "admin_off_loopback", "port_in_use"],
 )
-def test_a_refused_start_leaves_no_temporary_directory(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_refused_start_leaves_no_temporary_directory(
+    args: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A temporary directory of this test's own, so other tests' servers cannot blur what is left behind.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with socket.create_server(("127.0.0.1", 0)) as busy:
-        before = temporary_key_dirs()
         argv = [a.format(busy=busy.getsockname()[1]) for a in args]
         assert main(["serve", "--port", "0", "--host", "127.0.0.1", *argv]) != 0
-    assert temporary_key_dirs() == before
+    assert temporary_key_dirs(tmp_path) == set()
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
