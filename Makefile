@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
 unit: $(STAMP)
-	$(PYTEST) -q
+	$(PYTEST) -q -n auto --dist loadfile
 
 # Long property-based runs (hypothesis' "fuzz" profile: 5000 examples per property).
 fuzz: $(STAMP)
