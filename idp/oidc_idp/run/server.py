@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
@@ -148,6 +147,8 @@ def app_from_environment() -> FastAPI:
 
 def _wait_until_serving(config: IdpConfig, listener: Listener, is_dead: Callable[[], bool]) -> bool:
     """Poll the local JWKS until it answers: the multi-worker supervisor has no ready hook."""
+    import httpx  # only the multi-worker supervisor polls; one import fewer (about 70 ms) before the first answer
+
     url = listener.base_url + config.endpoint_path("jwks")
     verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=str(listener.tls.ca_file)) if listener.tls else True
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
