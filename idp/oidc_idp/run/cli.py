@@ -26,20 +26,10 @@ from oidc_idp.keys.keystore import KeyStore
 from oidc_idp.run.server import bind, print_ready, ready_event, serve_forever
 from oidc_idp.variants.profiles import BY_NAME as PROFILES
 from oidc_idp.web.admin import check_admin_allowed
+from oidc_validator.cli.arguments import port_number  # the project's one --port rule, for both commands
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 STATEFUL_GRANTS = ("authorization_code", "refresh_token")
-
-
-def _port(text: str) -> int:
-    """A TCP port for --port: 0 (any free one) to 65535."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is outside 0-65535 (0 picks a free port)")
-    return port
 
 
 class _Terminated(Exception):
@@ -62,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve discovery, JWKS, token, userinfo and (when configured) the code flow endpoints")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8000, help="port; 0 picks a free one (default: 8000)")
+    serve.add_argument("--port", type=port_number, default=8000, help="port; 0 picks a free one (default: 8000)")
     serve.add_argument("--issuer", help="issuer URL; every endpoint URL derives from it (default: from host and port)")
     serve.add_argument("--keys-dir", type=Path, help="where signing keys persist (default: a fresh temporary directory)")
     serve.add_argument("--alg", choices=ALGORITHMS, help="signing algorithm (default: RS256)")
