@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 # `make bench` runs this file as a script, so the tests' helpers are not on the path by themselves.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+import peers
+
 from processes import BIN, ready_line, stop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,6 +185,7 @@ def main() -> int:
         row(f"raw {alg} sign (cryptography, 1 core)", f"{sign:,.0f}/s", "the limit")
         row(f"raw {alg} verify (cryptography, 1 core)", f"{verify:,.0f}/s", "the limit")
 
+    token_1w: dict[str, float] = {}
     for alg in ("RS256", "ES256"):
         for workers in (1, 2):
             # One worker gets a core to itself and wrk another: the single-core rate per worker, as the target says.
@@ -192,6 +195,8 @@ def main() -> int:
             with process(server) as (_, ready, _):
                 load = wrk(ready["token_endpoint"], script=TOKEN_SCRIPT, pinned=single)
             ratio = load.rps / (raw[alg][0] * workers)
+            if single:
+                token_1w[alg] = load.rps
             target = " (target >= 70 %)" if alg == "RS256" else ""
             row(
                 f"token endpoint {alg}, {workers} worker(s): tokens/s",
@@ -266,16 +271,47 @@ def main() -> int:
         f"{verify_floor.rps / floor_bare.rps:.0%} (the 50 % target's ceiling), errors: {verify_floor.errors + floor_bare.errors}",
     )
 
-    starts = []
+    token_floor = token_1w["RS256"] / sign_floor.rps
+    row("guard: RS256 token endpoint (1 worker) / sign-only floor", f"{token_floor:.0%}", "guard >= 80 %", "regression guard, not a target")
+    stand_in_floor = (verified.rps / bare.rps) / (verify_floor.rps / floor_bare.rps)
+    row("guard: stand-in ratio / verify-only floor's ratio", f"{stand_in_floor:.0%}", "guard >= 65 %", "regression guard, not a target")
+
+    # The peers of issue 18, installed under the bench's temporary directory (never into .venv); one row if one cannot be.
+    peer_python, peer_python_why = peers.install_provider_mock(work)
+    peer_node, peer_node_why = peers.install_mock_server(work)
+    peer_key = None
+    if peer_node is not None:
+        try:
+            peer_key = peers.mock_server_key(peer_node, work)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+            peer_node_why = f"could not start: {error}"
+
+    starts, peer_starts = [], []
     with process(idp_args(work / "keys-RS256")):  # warm the page cache once, as a developer's machine is
         pass
-    for _ in range(5):
+    for _ in range(5):  # ours and the peer alternate, so that a drift touches both alike
         started = time.perf_counter()
         with process(idp_args(work / "keys-RS256")) as (_, ready, _):
             httpx.get(ready["jwks_uri"], timeout=10).raise_for_status()
             starts.append(time.perf_counter() - started)
+        if peer_node is not None and peer_key is not None:
+            try:
+                peer_starts.append(peers.mock_server_start(peer_node, peer_key))
+            except (OSError, RuntimeError, httpx.HTTPError) as error:
+                peer_node_why, peer_node = f"could not start: {error}", None
     cold = statistics.median(starts)
     row("IdP cold start to first JWKS answer (median of 5)", f"{cold * 1000:.0f} ms", "<= 1000 ms", f"{cold / 1.0:.0%}")
+    if peer_node is not None and peer_starts:
+        peer_cold = statistics.median(peer_starts)
+        row(
+            "peer: oauth2-mock-server (node), spawn to first /jwks 200",
+            f"{peer_cold * 1000:.0f} ms",
+            "median of 5",
+            "key file present",
+        )
+        row("  oidc-idp serve / oauth2-mock-server, spawn to first JWKS", f"{cold / peer_cold:.2f}x", "target <= 0.5x", "")
+    else:
+        row(f"peer: {peers.MOCK_SERVER} not measured", "-", "", peer_node_why)
 
     # One fixture use as a test pays for it: start, one JWKS fetch on a kept-alive client, stop (median of 20).
     code = (
@@ -293,6 +329,59 @@ def main() -> int:
     fixture, cycle = float(out[0]), float(out[1])
     row("pytest fixture start (in-process, pre-generated keys)", f"{fixture * 1000:.0f} ms", "<= 150 ms", f"{fixture / 0.150:.0%}")
     row("fixture start + one JWKS fetch + stop (median of 20)", f"{cycle * 1000:.0f} ms", "-", "-")
+
+    # pytest's start-up on a one-test file in an empty directory, the plugin disabled and not, in the project's venv.
+    up = peers.startup(sys.executable, work)
+    added = up["on"] - up["off"]
+    row(
+        "pytest start-up, plugin disabled (-p no:oidc_onboarding)",
+        f"{up['off'] * 1000:.0f} ms",
+        "median of 7",
+        "every other plugin of .venv",
+    )
+    row("  added by the installed plugin, fixture not used", f"{added * 1000:+.1f} ms", "target <= 5 %", f"{added / up['off']:.1%}")
+    bare_added = up["bare_on"] - up["bare"]
+    row("pytest start-up, no plugin autoloaded (bare pytest)", f"{up['bare'] * 1000:.0f} ms", "median of 7", "")
+    row(
+        "  added by loading ours alone (-p its module)",
+        f"{bare_added * 1000:+.1f} ms",
+        "same 5 %",
+        f"{bare_added / up['bare']:.1%}",
+    )
+
+    # Fixtures as a suite pays for them: pytest runs of FEW and N_TESTS tests, minus no-op tests without a fixture.
+    ours = peers.fixture_costs(sys.executable, work)
+    per_test, session = ours["oidc_idp"], ours["oidc_idp_session"]
+    n = peers.N_TESTS
+    row(
+        "oidc_idp fixture + one JWKS fetch, per test (slope)",
+        f"{per_test.per_test * 1000:.1f} ms",
+        "",
+        f"once per run: {per_test.once * 1000:.0f} ms",
+    )
+    row(f"  the same, whole run of {n} minus no-op run, / {n}", f"{per_test.over_n * 1000:.1f} ms", "", "one-time cost spread")
+    if peer_python is not None:
+        try:
+            peer = peers.provider_mock_cost(peer_python, work)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+            peer, peer_python_why = None, f"could not run: {error}"
+    else:
+        peer = None
+    if peer is not None:
+        row(
+            "peer: oidc-provider-mock 0.3.4 + discovery fetch, per test",
+            f"{peer.per_test * 1000:.1f} ms",
+            "",
+            f"once per run: {peer.once * 1000:.0f} ms",
+        )
+        row(f"  the same, whole run of {n} minus no-op run, / {n}", f"{peer.over_n * 1000:.1f} ms", "", "one-time cost spread")
+        row("  oidc_idp / oidc-provider-mock, per test (slope)", f"{per_test.per_test / peer.per_test:.2f}x", "target <= 0.2x", "")
+        row(f"  oidc_idp / oidc-provider-mock, whole runs of {n}", f"{per_test.over_n / peer.over_n:.2f}x", "target <= 0.2x", "")
+    else:
+        row("peer: oidc-provider-mock 0.3.4 not measured", "-", "", peer_python_why)
+    row("oidc_idp_session, per test beyond a test without fixture", f"{session.per_test * 1000:+.2f} ms", "target <= 1 ms", "slope")
+    row("  its start, once per session", f"{session.once * 1000:.0f} ms", "", "")
+    row(f"  the same, whole run of {n} minus no-op run, / {n}", f"{session.over_n * 1000:+.2f} ms", "target <= 1 ms", "start spread")
 
     helps = []
     for _ in range(5):
