@@ -128,7 +128,7 @@ def test_offline_minting_signs_with_the_active_key_or_the_named_one(tmp_path: Pa
     assert empty.returncode == 1 and "keys rotate" in empty.stderr
 
 
-def test_seeding_from_group_writable_public_test_keys_works_and_the_copies_are_private(tmp_path: Path) -> None:
+def test_seeding_from_group_writable_test_keys_works_and_the_copies_are_private(tmp_path: Path) -> None:
     # A checkout or an install under umask 002 leaves the shipped test keys group-writable.
     source = tmp_path / "shipped"
     shutil.copytree(TEST_KEYS, source)

@@ -90,11 +90,11 @@ def test_the_wheel_holds_only_the_two_packages_and_its_metadata(wheel: Path) -> 
     assert len([t for t in top if t.endswith(".dist-info")]) == 1
 
 
-def test_the_wheel_carries_the_json_schemas_and_the_public_test_keys(wheel: Path) -> None:
+def test_the_wheel_carries_the_json_schemas_and_the_test_keys(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
     keys = ROOT / "fixtures" / "keys"
-    assert {f"oidc_idp/run/public_test_keys/{p.name}" for p in keys.iterdir()} <= names
+    assert {f"oidc_idp/run/test_keys/{p.name}" for p in keys.iterdir()} <= names
     assert {n for n in names if n.endswith(".schema.json")} >= {
         "oidc_validator/schemas/onboarding.schema.json",
         "oidc_validator/schemas/report.schema.json",

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 # Public, test-only keys shipped in the package (the checkout's fixtures/keys points here), so the
 # fixture starts from the same keys, without generating any, whether installed from a wheel or not.
-TEST_KEYS = Path(str(resources.files("oidc_idp.run").joinpath("public_test_keys")))
+TEST_KEYS = Path(str(resources.files("oidc_idp.run").joinpath("test_keys")))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
