@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from oidc_validator.bundle.sample import is_live
 from oidc_validator.crypto import pem
-from oidc_validator.crypto.jwk import render_path, secret_member_paths
+from oidc_validator.crypto.jwk import JsonPath, is_secret_member, json_children, render_path
 
 LeakKind = Literal["pem_private_key", "jwk_private_members", "credential", "live_token"]
 
@@ -94,21 +94,6 @@ def _text_leaks(data: bytes, moments: Sequence[datetime]) -> Iterator[LeakKind]:
         yield "live_token"
 
 
-def _strings(document: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every member name and string value of a JSON document with its path (iteratively: no recursion limit)."""
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), document)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, str):
-            yield path, value
-        elif isinstance(value, Mapping):
-            for name, child in value.items():
-                yield (*path, str(name)), str(name)
-                stack.append(((*path, str(name)), child))
-        elif isinstance(value, list):
-            stack.extend(((*path, index), child) for index, child in enumerate(value))
-
-
 def parse_json(data: bytes) -> tuple[bool, Any]:
     """(True, document) when ``data`` is JSON, else (False, None); never raises."""
     try:
@@ -122,8 +107,18 @@ def file_leaks(name: str, data: bytes, moments: Sequence[datetime]) -> list[Leak
     leaks = [Leak(name, kind, "") for kind in _text_leaks(data, moments)]
     is_json, document = parse_json(data)
     if is_json:
-        leaks += [Leak(name, "jwk_private_members", render_path(path), str(path[-1])) for path in secret_member_paths(document)]
-        for path, text in _strings(document):
+        # One walk of the tree: secret JWK members, and every member name and string value read as text.
+        members: list[Leak] = []
+        texts: list[tuple[JsonPath, str]] = [((), document)] if isinstance(document, str) else []
+        for path, value in json_children(document):
+            if is_secret_member(path, value):
+                members.append(Leak(name, "jwk_private_members", render_path(path), str(path[-1])))
+            if isinstance(path[-1], str):
+                texts.append((path, path[-1]))
+            if isinstance(value, str):
+                texts.append((path, value))
+        leaks += members
+        for path, text in texts:
             leaks += [Leak(name, kind, render_path(path)) for kind in _text_leaks(text.encode("utf-8", "replace"), moments)]
     # The bytes and the decoded string usually find the same thing; the JSON path says more, so it wins.
     located = {leak.kind for leak in leaks if leak.where}

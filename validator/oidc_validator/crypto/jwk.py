@@ -9,7 +9,7 @@ from __future__ import annotations
 import binascii
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -132,27 +132,34 @@ def allowed_public_members(jwk: Mapping[str, Any]) -> dict[str, Any]:
 JsonPath = tuple[str | int, ...]
 
 
-def secret_member_paths(document: Any) -> list[JsonPath]:
-    """Where a JSON document holds a non-empty secret JWK member (SECRET_MEMBERS), at any depth, in document order.
-
-    Walks every object and array, not only ``keys[i]``: an IdP that leaks ``d`` under another member
-    or a nested object has leaked it all the same. Iterative, so a deeply nested document cannot
-    exhaust the stack.
-    """
-    found: list[JsonPath] = []
+def json_children(document: Any) -> Iterator[tuple[JsonPath, Any]]:
+    """Every member and element of a JSON document with its path, at any depth: a node's children in their order,
+    then each child's own. Iterative, so a deeply nested document cannot exhaust the stack."""
     stack: list[tuple[JsonPath, Any]] = [((), document)]
     while stack:
         path, value = stack.pop()
-        children: list[tuple[JsonPath, Any]] = []
         if isinstance(value, Mapping):
-            for name, child in value.items():
-                if name in SECRET_MEMBERS and isinstance(child, str | list) and child:
-                    found.append((*path, str(name)))
-                children.append(((*path, str(name)), child))
+            children: list[tuple[JsonPath, Any]] = [((*path, str(name)), child) for name, child in value.items()]
         elif isinstance(value, list):
             children = [((*path, index), child) for index, child in enumerate(value)]
+        else:
+            continue
+        yield from children
         stack.extend(reversed(children))
-    return found
+
+
+def is_secret_member(path: JsonPath, value: Any) -> bool:
+    """A non-empty secret JWK member (SECRET_MEMBERS) at ``path``."""
+    return bool(path) and path[-1] in SECRET_MEMBERS and isinstance(value, str | list) and bool(value)
+
+
+def secret_member_paths(document: Any) -> list[JsonPath]:
+    """Where a JSON document holds a non-empty secret JWK member, at any depth, in document order.
+
+    Walks every object and array, not only ``keys[i]``: an IdP that leaks ``d`` under another member
+    or a nested object has leaked it all the same.
+    """
+    return [path for path, value in json_children(document) if is_secret_member(path, value)]
 
 
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_#$-]{1,40}")
