@@ -223,8 +223,10 @@ class JwtBearerGrant(ScopeOfClient, JWTBearerGrant):  # type: ignore[misc]
         # RFC 7523 section 3 item 7: one use per jti; without a jti, one use per signed content (the
         # signature is left out: an ECDSA signature can be made again, or altered, into other valid bytes).
         jti = claims.get("jti")
-        signed_content = hashlib.sha256(assertion.rsplit(".", 1)[0].encode()).hexdigest()
-        key = f"grant:{claims['iss']}:{jti}" if isinstance(jti, str) else f"grant-assertion:{signed_content}"
+        if isinstance(jti, str):
+            key = f"grant:{claims['iss']}:{jti}"
+        else:
+            key = "grant-assertion:" + hashlib.sha256(assertion.rsplit(".", 1)[0].encode()).hexdigest()
         if not self.server.store.first_use(key, claims.get("exp")):
             raise InvalidGrantError("this assertion was already used (RFC 7523 section 3: no replay)")
         return claims

@@ -117,7 +117,8 @@ def _x5c_findings(ctx: Context, index: int, key: Mapping[str, Any]) -> Iterator[
         ("x5t#S256", certs.x5t_s256, hashlib.sha256(der).digest(), X5T_S256_MISMATCH),
     )
     for member, compute, digest, code in thumbprints:
-        if member not in key or key[member] == compute(der):
+        expected = compute(der)
+        if member not in key or key[member] == expected:
             continue
         if _hex_form(key[member], digest):
             yield X5T_HEX.finding(
@@ -129,7 +130,7 @@ def _x5c_findings(ctx: Context, index: int, key: Mapping[str, Any]) -> Iterator[
             )
         else:
             yield code.finding(
-                f"{label}: {member} does not match the x5c leaf.", member=member, expected=compute(der), actual=key[member], **where
+                f"{label}: {member} does not match the x5c leaf.", member=member, expected=expected, actual=key[member], **where
             )
     decisive = _pinned(ctx, key) or where.get("kid") in sample_token_kids(ctx)
     for finding in validity_findings(leaf, ctx.now, jwks_key=where.get("kid", index)):
