@@ -17,6 +17,7 @@ from oidc_idp.config.uris import absolute_uri, is_loopback_uri
 from oidc_idp.errors import ConfigError
 from oidc_idp.keys.client_keys import check_public_keys
 from oidc_idp.keys.keygen import Algorithm
+from oidc_idp.keys.schedule import MAX_PREVIOUS_KEYS, Schedule
 from oidc_idp.variants.profiles import BY_NAME as PROFILES
 from oidc_idp.variants.profiles import Profile, ProfileName
 from oidc_idp.variants.scenarios import BY_NAME as SCENARIOS
@@ -286,6 +287,10 @@ class IdpConfig(_IssuerFields):
     max_stored_items: int = Field(default=10_000, gt=0)
     clock_fixed: datetime | None = None
     clock_offset_seconds: int = 0
+    # Rotate the signing key on this schedule, by the IdP's clock (--rotate-every); None: only when asked.
+    rotate_every_seconds: int | None = Field(default=None, gt=0)
+    # How long a replaced key stays in the JWKS (--rotation-overlap); None: one rotate_every_seconds period.
+    rotation_overlap_seconds: int | None = Field(default=None, ge=0)
     introspection_enabled: bool = True
     revocation_enabled: bool = True
     # None: the origins of every configured client's redirect URIs (and any loopback origin when a client
@@ -312,6 +317,26 @@ class IdpConfig(_IssuerFields):
         if len(ids) != len(set(ids)):
             raise ValueError("issuer ids must be unique")
         return value
+
+    @model_validator(mode="after")
+    def _rotation_schedule(self) -> IdpConfig:
+        every, overlap = self.rotate_every_seconds, self.rotation_overlap_seconds
+        if overlap is not None and every is None:
+            raise ValueError("rotation_overlap_seconds (--rotation-overlap) needs rotate_every_seconds (--rotate-every)")
+        if every is not None and overlap is not None and overlap > MAX_PREVIOUS_KEYS * every:
+            raise ValueError(
+                f"rotation_overlap_seconds {overlap} would keep more than {MAX_PREVIOUS_KEYS} previous keys published;"
+                f" at most {MAX_PREVIOUS_KEYS} x rotate_every_seconds ({MAX_PREVIOUS_KEYS * every})"
+            )
+        return self
+
+    @property
+    def rotation(self) -> Schedule | None:
+        """The key rotation schedule, or None when keys rotate only when asked."""
+        if self.rotate_every_seconds is None:
+            return None
+        overlap = self.rotation_overlap_seconds
+        return Schedule(self.rotate_every_seconds, self.rotate_every_seconds if overlap is None else overlap)
 
     @property
     def vendor(self) -> Profile:

@@ -48,10 +48,23 @@ class IdpService:
         # Mutable on purpose: the control API and the pytest plugin switch scenarios at run time.
         self.scenarios: list[str] = list(self.config.scenarios)
         self._material: Material | None = None
+        self._schedule = self.config.rotation
+        # When the schedule next changes the keys, for the key set it was computed from: the token endpoint reads
+        # the keys on every request, and this keeps that to the keystore's one stat and a comparison.
+        self._next_rotation: tuple[KeySet, int | None] | None = None
 
     # -- keys ----------------------------------------------------------------
     def keys(self) -> KeySet:
-        return self.keystore.load()
+        keyset = self.keystore.load()
+        if self._schedule is None:
+            return keyset
+        if self._next_rotation is None or self._next_rotation[0] is not keyset:
+            self._next_rotation = (keyset, self._schedule.next_event([k.record for k in keyset.keys], self.config.alg))
+        due = self._next_rotation[1]
+        now = self.clock.timestamp()
+        if due is not None and now >= due:
+            keyset = self.keystore.follow_schedule(self.config.alg, self._schedule, now=now, validity_days=self.config.cert_validity_days)
+        return keyset
 
     def signing_key(self) -> SigningKey:
         key = self.keys().active(self.config.alg)

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from oidc_idp.errors import KeyStoreError
 from oidc_idp.keys.files import PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, check_not_shared, private_directory, read_key_file, write_new
 from oidc_idp.keys.keygen import ALGORITHMS, Algorithm, PrivateKey, generate_private_key, make_kid, published_jwk, self_signed_certificate
+from oidc_idp.keys.schedule import Schedule
 
 Status = Literal["active", "published", "retired"]
 MANIFEST = "keys.json"
@@ -201,6 +202,23 @@ class KeyStore:
             records = [replace(r, status="published") if r.status == "active" and r.alg in targets else r for r in records]
             self._write_manifest(records + created)
         return created
+
+    def follow_schedule(self, alg: Algorithm, schedule: Schedule, *, now: int, validity_days: int) -> KeySet:
+        """Rotate and retire ``alg``'s keys as the schedule says is due at ``now`` (epoch seconds), once.
+
+        Under the lock and from the manifest as it is then: of several workers sharing the directory,
+        the first makes the keys and the others find nothing left to do.
+        """
+        with self._locked():
+            records = self.records()
+            plan = schedule.plan(records, alg, now)
+            if plan is not None:
+                # Each key is created at its due instant, not now: the schedule and the certificates do not drift.
+                made = [self._new_key(alg, datetime.fromtimestamp(t, UTC), validity_days) for t in plan.created]
+                made = [replace(r, status="published") for r in made[:-1]] + made[-1:]
+                changed = plan.statuses
+                self._write_manifest([replace(r, status=changed[r.kid]) if r.kid in changed else r for r in records] + made)
+        return self.load()
 
     def retire(self, kid: str) -> KeyRecord:
         """Drop a key from the JWKS (kept on disk, so a badly done rotation can be replayed)."""

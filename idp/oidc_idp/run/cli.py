@@ -66,6 +66,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--clock", metavar="ISO8601", help="freeze the IdP's clock, e.g. 2026-01-01T00:00:00Z (every timestamp it writes)")
     serve.add_argument("--clock-offset", type=int, metavar="SECONDS", help="shift the IdP's clock by SECONDS (negative: the past)")
+    serve.add_argument(
+        "--rotate-every", type=int, metavar="SECONDS", help="rotate the signing key every SECONDS by the IdP's clock (default: never)"
+    )
+    serve.add_argument(
+        "--rotation-overlap",
+        type=int,
+        metavar="SECONDS",
+        help="keep a replaced key in the JWKS for SECONDS after the rotation, then retire it (default: one --rotate-every period)",
+    )
     serve.add_argument("--admin", action="store_true", help="enable the run-time control API under /_admin (loopback only, one worker)")
     serve.add_argument(
         "--redirect-uri",
@@ -127,6 +136,10 @@ def _serve(args: argparse.Namespace) -> int:
         values["clock_fixed"] = args.clock
     if args.clock_offset is not None:
         values["clock_offset_seconds"] = args.clock_offset
+    if args.rotate_every is not None:
+        values["rotate_every_seconds"] = args.rotate_every
+    if args.rotation_overlap is not None:
+        values["rotation_overlap_seconds"] = args.rotation_overlap
     try:
         early = clock_from_values(values)
         listener = bind(args.host, args.port, tls_dir=keys_dir / "tls" if args.tls else None, clock=early)

@@ -131,6 +131,11 @@ def _leak_private(key: Doc, env: Env) -> Doc:
     return {**key, **_private_members(env)} if key.get("kid") == env.active.kid else key
 
 
+def _only_active(doc: Doc, env: Env) -> Doc:
+    # What a rotation without overlap leaves: the new key alone, whatever the overlap would have kept.
+    return {**doc, "keys": [k for k in _keys(doc) if k.get("kid") == env.active.kid]}
+
+
 def _x5c_of_other(env: Env) -> Doc:
     other = env.material.other.jwk
     return {**env.active.jwk, "x5c": other["x5c"], "x5t#S256": other["x5t#S256"]}
@@ -326,6 +331,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         "token",
         _codes("token_kid_unknown"),
         signer=_sign_material(lambda m: m.retired),
+    ),
+    Scenario(
+        "rotation_without_overlap",
+        "the rotation dropped the previous key from the JWKS at once: tokens it signed a moment ago, still unexpired, no longer verify",
+        "keys",
+        _codes("token_kid_unknown"),
+        jwks=_only_active,
+        # The token in hand was signed just before the rotation, by the key the JWKS no longer has.
+        signer=_sign_material(lambda m: m.other),
     ),
 )
 
