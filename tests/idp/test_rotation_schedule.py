@@ -27,7 +27,7 @@ from oidc_idp.config import read_toml
 from oidc_idp.core.service import IdpService
 from oidc_idp.errors import ConfigError
 from oidc_idp.keys.keystore import KeyRecord, KeyStore
-from oidc_idp.keys.schedule import MAX_PREVIOUS_KEYS, Plan, Schedule
+from oidc_idp.keys.schedule import MAX_PREVIOUS_KEYS, RETIRED_KEPT, Plan, Schedule
 from processes import cli, serving
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "rotation"
@@ -49,7 +49,7 @@ def applied(records: Sequence[KeyRecord], plan: Plan) -> list[KeyRecord]:
     """The manifest after a plan, with each new key named after its instant (so two histories compare by kid)."""
     made = [record(f"k{t}", t, "published") for t in plan.created]
     made[-1:] = [replace(m, status="active") for m in made[-1:]]
-    return [replace(r, status=plan.statuses.get(r.kid, r.status)) for r in records] + made
+    return [replace(r, status=plan.statuses.get(r.kid, r.status)) for r in records if r.kid not in plan.forgotten] + made
 
 
 def published(records: Sequence[KeyRecord]) -> set[str]:
@@ -89,6 +89,12 @@ def test_a_clock_jump_of_a_hundred_periods_makes_only_the_keys_that_are_still_pu
     assert plan == Plan({"k0": "retired"}, (START + 97 * HOUR, START + 98 * HOUR, START + 99 * HOUR, START + 100 * HOUR))
 
 
+def test_only_the_newest_retired_keys_stay_in_the_manifest_so_it_does_not_grow_with_every_rotation() -> None:
+    history = [record(f"r{i}", START + i * HOUR, "retired") for i in range(RETIRED_KEPT)] + [record("k0", START + 9 * HOUR)]
+    plan = Schedule(HOUR, 0).plan(history, "RS256", START + 10 * HOUR)
+    assert plan is not None and plan.forgotten == {"r0"} and plan.statuses == {"k0": "retired"}
+
+
 def test_other_algorithms_keys_are_left_alone() -> None:
     other = KeyRecord("es0", "ES256", at(START), "active")
     plan = Schedule(HOUR, 0).plan([other, record("k0", START)], "RS256", START + HOUR)
@@ -112,6 +118,7 @@ def test_walking_the_clock_forward_publishes_the_same_keys_as_jumping_there(ever
             walked = applied(walked, plan)
             assert schedule.plan(walked, "RS256", now) is None
         assert len(published(walked)) <= MAX_PREVIOUS_KEYS + 1
+        assert len(walked) <= MAX_PREVIOUS_KEYS + 1 + RETIRED_KEPT
     jumped = [record("k0", START)]
     plan = schedule.plan(jumped, "RS256", now)
     if plan is not None:

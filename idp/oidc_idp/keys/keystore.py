@@ -216,8 +216,8 @@ class KeyStore:
                 # Each key is created at its due instant, not now: the schedule and the certificates do not drift.
                 made = [self._new_key(alg, datetime.fromtimestamp(t, UTC), validity_days) for t in plan.created]
                 made = [replace(r, status="published") for r in made[:-1]] + made[-1:]
-                changed = plan.statuses
-                self._write_manifest([replace(r, status=changed[r.kid]) if r.kid in changed else r for r in records] + made)
+                changed, kept = plan.statuses, [r for r in records if r.kid not in plan.forgotten]
+                self._write_manifest([replace(r, status=changed[r.kid]) if r.kid in changed else r for r in kept] + made)
         return self.load()
 
     def retire(self, kid: str) -> KeyRecord:

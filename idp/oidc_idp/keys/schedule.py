@@ -20,6 +20,9 @@ from typing import Literal, Protocol
 # A vendor rarely publishes more than a handful of keys, and Qualys takes at most 5 certificates:
 # the overlap may keep this many previous keys published, and no more.
 MAX_PREVIOUS_KEYS = 4
+# Retired keys stay in the manifest so a test can still sign with one (a badly done rotation, replayed); the
+# schedule keeps the newest few there, or a server rotating every minute would reload a day's keys each time.
+RETIRED_KEPT = 5
 # What the schedule does to an existing key: demote the active one, or drop one from the JWKS.
 Change = Literal["published", "retired"]
 
@@ -43,6 +46,8 @@ class Plan:
     statuses: Mapping[str, Change]
     # Oldest first; the last becomes the active key, the others are published previous keys.
     created: tuple[int, ...]
+    # Retired keys dropped from the manifest (their files stay on disk: another worker may be reading them).
+    forgotten: frozenset[str] = frozenset()
 
 
 def _instant(record: _Record) -> int:
@@ -93,4 +98,5 @@ class Schedule:
                 statuses[record.kid] = "published"
         if not statuses and not kept:
             return None
-        return Plan(statuses, kept)
+        retired = [r.kid for r in lineage if statuses.get(r.kid, r.status) == "retired"]
+        return Plan(statuses, kept, frozenset(retired[: max(0, len(retired) - RETIRED_KEPT)]))
