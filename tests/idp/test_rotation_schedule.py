@@ -290,3 +290,16 @@ def test_moving_the_served_clock_rotates_keeps_the_old_kid_through_the_overlap_t
         ((T0 + timedelta(hours=100)).isoformat(), "active"),
     ]
     assert len(manifest(tmp_path)) == 4
+
+
+def test_two_worker_processes_sharing_the_keys_rotate_once_between_them(tmp_path: Path) -> None:
+    KeyStore(tmp_path).ensure(("RS256",), now=T0, validity_days=30)
+    flags = ("--keys-dir", str(tmp_path), "--workers", "2", "--clock", (T0 + timedelta(hours=1)).isoformat(), "--rotate-every", "3600")
+    with serving(*flags) as (_, ready):
+        # Each worker rotates on its first request after start; whichever answers first, the other finds it done.
+        seen = {kid for _ in range(40) for kid in kids(ready)}
+    assert [(k["created"], k["status"]) for k in manifest(tmp_path)] == [
+        (T0.isoformat(), "published"),
+        ((T0 + timedelta(hours=1)).isoformat(), "active"),
+    ]
+    assert seen == {k["kid"] for k in manifest(tmp_path)}
