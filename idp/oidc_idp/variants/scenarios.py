@@ -132,8 +132,8 @@ def _leak_private(key: Doc, env: Env) -> Doc:
 
 
 def _only_active(doc: Doc, env: Env) -> Doc:
-    # What a rotation without overlap leaves: the new key alone, whatever the overlap would have kept.
-    return {**doc, "keys": [k for k in _keys(doc) if k.get("kid") == env.active.kid]}
+    # What a rotation without overlap leaves: the new key alone of its algorithm, whatever the overlap would have kept.
+    return {**doc, "keys": [k for k in _keys(doc) if k.get("kid") == env.active.kid or k.get("alg") != env.active.alg]}
 
 
 def _x5c_of_other(env: Env) -> Doc:
