@@ -171,15 +171,14 @@ def check_certificate_expiry(c: Comparison) -> Iterable[Finding]:
 
 def check_new_keys(c: Comparison) -> Iterable[Finding]:
     """New signing keys: a warning when certificates are pinned (the first token under one fails), else informational."""
-    new = [kid for kid in c.live.signing_kids() if kid not in c.before.kids and kid != c.live.token_kid]
-    if not new:
-        return
+    new = [kid for kid in c.live.signing_kids() if kid not in c.before.kids]
     if c.before.key_source == "certificates":
-        for kid in new:
+        # The kid tokens are signed under already has its error (check_token_kid).
+        for kid in (k for k in new if k != c.live.token_kid):
             yield codes.NEW_KEY_NOT_PINNED.finding(
                 f"The JWKS publishes signing key {kid!r}, which the package does not pin; no sample token uses it yet.", kid=kid
             )
-    else:
+    elif new:
         yield codes.ROTATION_FOLLOWED.finding(
             f"The JWKS publishes {len(new)} key(s) that were not there at onboarding ({', '.join(new)}); "
             "Qualys polls the JWKS URL and follows.",
