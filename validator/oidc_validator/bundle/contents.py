@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ class BundleOptions:
     include_token: bool = False
     allow_errors: bool = False
     tool_version: str = __version__
+    # Why this key source, when the caller knows better than "chosen with --key-source" (drift keeps the onboarded one).
+    key_source_reason: str | None = None
     # Strings that must appear in no file (the client secret and password the run used, if any).
     forbidden: tuple[str, ...] = field(default=(), repr=False)
 
@@ -171,12 +174,19 @@ def sha256sums(files: Mapping[str, bytes]) -> bytes:
 
 
 def build_contents(
-    ctx: Context, findings: Sequence[Finding], options: BundleOptions | None = None, *, clock: datetime | None = None
+    ctx: Context,
+    findings: Sequence[Finding],
+    options: BundleOptions | None = None,
+    *,
+    clock: datetime | None = None,
+    update: Mapping[str, Any] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the bundle, name -> bytes, sorted by name; raises BundleError (nothing to write) on refusal.
 
     ``clock`` is the real time (the CLI reads it once); ``ctx.now`` may be --now. A token must be dead at
     both before it goes in, since --now set in the future would otherwise pass a live token as expired.
+    ``update``: onboarding.json's record of the package this one follows up (drift --update-bundle); REQUEST.md
+    is then written as an update of the existing onboarding.
     """
     options = options or BundleOptions()
     moments = (ctx.now,) if clock is None else (ctx.now, clock)
@@ -189,7 +199,11 @@ def build_contents(
     sample = choose_sample(ctx)
     raw_token = token_to_include(sample, moments) if options.include_token else None
     source = choose_key_source(ctx, options.key_source, options.use_kids)
+    if options.key_source_reason is not None:
+        source = dataclasses.replace(source, reason=options.key_source_reason)
     doc, files = onboarding_document(ctx, findings, source, sample, options)
+    if update is not None:
+        doc["update"] = dict(update)
     jwks = fetched_jwks(ctx)
     if jwks is not None:
         files["jwks.json"] = dumps(public_jwks(jwks))

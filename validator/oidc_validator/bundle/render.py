@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from oidc_validator.model.findings import Finding, Severity
-from oidc_validator.model.text import escape_text
+from oidc_validator.model.text import escape_lines, escape_text
 from oidc_validator.report import render as report
 
 
@@ -111,6 +111,74 @@ def _key_lines(doc: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _kid_list(kids: Sequence[str]) -> str:
+    return ", ".join(code_span(k) for k in kids) or "none"
+
+
+def _replacements(doc: Mapping[str, Any], update: Mapping[str, Any]) -> list[str]:
+    """What Support changes in the existing configuration: the values that differ, and the certificates."""
+    rows = [
+        (label, before, now)
+        for label, before, now in (
+            ("Issuer", update["previous_issuer"], doc["issuer"]),
+            ("Audience", update["previous_audiences"], doc["audiences"]),
+            ("Key source", update["previous_key_source"], doc["key_source"]),
+            (
+                "JWKS URL",
+                update["previous_jwks_url"] if update["previous_key_source"] == "jwks_url" else None,
+                doc["jwks_url"] if doc["key_source"] == "jwks_url" else None,
+            ),
+        )
+        if before != now
+    ]
+    out: list[str] = []
+    if rows:
+        out += [
+            "| Value | Onboarded | Now |",
+            "|---|---|---|",
+            *[f"| {label} | {cell(before)} | {cell(now)} |" for label, before, now in rows],
+            "",
+        ]
+    if doc["key_source"] == "certificates":
+        previous = list(update["previous_kids"]) if update["previous_key_source"] == "certificates" else []
+        current = [c["kid"] for c in doc["certificates"]]
+        files = {c["kid"]: c["file"] for c in doc["certificates"]}
+        added = [k for k in current if k not in previous]
+        out += [
+            "Replace the pinned certificates with the ones in this package:",
+            "",
+            f"- add: {', '.join(f'{code_span(k)} ({code_span(files[k])})' for k in added) or 'none'}",
+            f"- keep: {_kid_list([k for k in current if k in previous])}",
+            f"- remove: {_kid_list([k for k in previous if k not in current])}",
+            "",
+        ]
+    elif not rows:
+        out += ["Nothing needs replacing: Qualys polls the JWKS URL and follows the keys by itself. This package records the change.", ""]
+    return out
+
+
+def _update_lines(doc: Mapping[str, Any]) -> list[str]:
+    update = doc["update"]
+    changes = update["changes"]
+    return [
+        "# Request: update our existing OpenID Connect API authentication",
+        "",
+        f"This package updates the OIDC onboarding sent on {prose(update['previous_generated_at'])} "
+        f"(that package's SHA-256: {code_span(update['previous_sha256'])}). The identity provider has changed since; "
+        "please update the existing configuration for our Qualys subscription as below. Every value is listed again further down.",
+        "",
+        "## What changed",
+        "",
+        *([f"- {prose(c['severity'])} {code_span(c['code'])}: {prose(c['message'])}" for c in changes] or ["- nothing that breaks tokens"]),
+        "",
+        "## What to replace",
+        "",
+        *_replacements(doc, update),
+        "## The values now",
+        "",
+    ]
+
+
 def request_markdown(doc: Mapping[str, Any], findings: Sequence[Finding], files: Sequence[str]) -> bytes:
     errors = [f for f in findings if f.severity == Severity.ERROR]
     warnings = [f for f in findings if f.severity == Severity.WARNING]
@@ -127,10 +195,15 @@ def request_markdown(doc: Mapping[str, Any], findings: Sequence[Finding], files:
         names = ", ".join(f"{code_span(c['file'])} (kid {code_span(c['kid'])})" for c in doc["certificates"])
         keys_value = f"{len(doc['certificates'])} X.509 certificate(s), each paired with its kid: {names}"
     sample = doc["sample_token"]
+    if doc.get("update") is not None:
+        out += _update_lines(doc)
+    else:
+        out += [
+            "# Request: enable OpenID Connect API authentication",
+            "",
+            "Please enable OpenID Connect (OIDC) API authentication for our Qualys subscription with the identity provider below.",
+        ]
     out += [
-        "# Request: enable OpenID Connect API authentication",
-        "",
-        "Please enable OpenID Connect (OIDC) API authentication for our Qualys subscription with the identity provider below.",
         "The attached package holds the same values as data (`onboarding.json`), the signing material and the validation report.",
         "",
         "| Prerequisite | Value |",
@@ -150,7 +223,9 @@ def request_markdown(doc: Mapping[str, Any], findings: Sequence[Finding], files:
     out += [f"Key source: {prose(doc['key_source_reason'])}.", "", "## Signing keys", "", *_key_lines(doc), ""]
     if sample is not None:
         # json.dumps escapes C0 controls only: C1 controls and bidi overrides in a claim go through escape_text.
-        decoded = escape_text(json.dumps({"header": sample["header"], "claims": sample["claims"]}, indent=2, ensure_ascii=False))
+        # escape_lines, not escape_text: the indentation's own newlines are the block's structure (json.dumps has escaped
+        # every newline inside a string already).
+        decoded = escape_lines(json.dumps({"header": sample["header"], "claims": sample["claims"]}, indent=2, ensure_ascii=False))
         out += [
             "## Sample token (decoded; the signature is withheld)",
             "",

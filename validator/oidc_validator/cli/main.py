@@ -11,9 +11,9 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from oidc_validator import __version__
 from oidc_validator.cli.arguments import (
@@ -86,17 +86,37 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--now", metavar="ISO-TIME", help="explain times relative to this instant (default: the system clock)")
     inspect.add_argument("--format", choices=("text", "json"), default="text")
 
+    drift = commands.add_parser("drift", help="compare the live IdP with the onboarded package; warn before Qualys rejects tokens")
+    drift.add_argument("--bundle", required=True, type=Path, metavar="ONBOARDED.zip", help="the package Qualys Support was sent")
+    add_input_arguments(drift)  # the package's values are the defaults; flags and --config win
+    drift.add_argument(
+        "--warn-days", type=int, default=30, metavar="DAYS", help="warn this long before a pinned certificate expires (default: 30)"
+    )
+    drift.add_argument(
+        "--format", choices=("text", "json", "html"), default="text", help="text is one line when nothing changed (default: text)"
+    )
+    drift.add_argument("--update-bundle", type=Path, metavar="OUT.zip", help="also write the follow-up package for Qualys Support")
+    drift.add_argument(
+        "--use-kid", action="append", default=[], metavar="KID", help="with --update-bundle in certificate mode: the certificates to send"
+    )
+    drift.add_argument("--allow-errors", action="store_true", help="write the follow-up package even though the live checks found errors")
+
     commands.add_parser("catalogue", help="print every check (code, severity, meaning, fix) as Markdown (docs/checks.md)")
     return parser
 
 
-def checked(args: argparse.Namespace, env: Environment) -> tuple[RunConfig, Context, list[Finding]]:
-    """The check pipeline: flags -> inputs -> observations -> findings (and the stand-in's verdict with --simulate)."""
+def checked(
+    args: argparse.Namespace, env: Environment, defaults: Mapping[str, Any] | None = None
+) -> tuple[RunConfig, Context, list[Finding]]:
+    """The check pipeline: flags -> inputs -> observations -> findings (and the stand-in's verdict with --simulate).
+
+    ``defaults``: values under the config file and the flags (drift's onboarded package).
+    """
     from oidc_validator.checks.run import run_checks
     from oidc_validator.observe import collect as observe
     from oidc_validator.observe.inputs import resolve
 
-    config = resolve(args, env)
+    config = resolve(args, env, defaults)
     ctx = observe.context(config)
     findings = list(run_checks(ctx))
     if getattr(args, "simulate", False):
@@ -153,6 +173,17 @@ def _run_verify_bundle(args: argparse.Namespace, env: Environment, out: TextIO) 
     return run_verify_bundle(args.bundle, now=parse_now(args.now, env), clock=env.clock(), fmt=args.format, out=out)
 
 
+def _run_drift(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
+    from oidc_validator.cli.drift_command import package_defaults, run_drift
+    from oidc_validator.drift.package import read_onboarded
+    from oidc_validator.net.obtain import secret_forms
+
+    before = read_onboarded(args.bundle)
+    config, ctx, findings = checked(args, env, package_defaults(before))
+    forbidden = secret_forms(config.grant) if config.grant else ()
+    return run_drift(args, before, ctx, findings, forbidden=forbidden, clock=env.clock(), out=out)
+
+
 def _run_simulate(args: argparse.Namespace, env: Environment) -> int:
     from dataclasses import replace
 
@@ -177,10 +208,11 @@ def _run_simulate(args: argparse.Namespace, env: Environment) -> int:
 def _run_catalogue(out: TextIO) -> int:
     from oidc_validator.bundle.codes import BUNDLE_CATALOGUE
     from oidc_validator.checks.run import CATALOGUE
+    from oidc_validator.drift.codes import DRIFT_CATALOGUE
     from oidc_validator.report.render import catalogue_markdown
     from oidc_validator.simulate.preview import SIMULATE_CATALOGUE
 
-    out.write(catalogue_markdown([*CATALOGUE, *SIMULATE_CATALOGUE, *BUNDLE_CATALOGUE]))
+    out.write(catalogue_markdown([*CATALOGUE, *SIMULATE_CATALOGUE, *BUNDLE_CATALOGUE, *DRIFT_CATALOGUE]))
     return EXIT_OK
 
 
@@ -199,6 +231,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             return _run_verify_bundle(args, env, out)
         if args.command == "simulate":
             return _run_simulate(args, env)
+        if args.command == "drift":
+            return _run_drift(args, env, out)
         return _run_catalogue(out)
     except ValidatorError as exc:
         # Messages echo flags, file names and file contents: escaped so that the one line stays one harmless line.

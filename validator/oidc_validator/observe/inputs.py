@@ -99,8 +99,8 @@ def _read_config(path: Path) -> tuple[OnboardingFile, Path]:
         raise UsageError(f"{path}: {message}{more}") from None
 
 
-def _merged(args: argparse.Namespace) -> dict[str, Any]:
-    """Flag values over config values; config paths made relative to the config file's directory."""
+def _merged(args: argparse.Namespace, defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Flag values over config values over ``defaults``; config paths made relative to the config file's directory."""
     values: dict[str, Any] = {}
     if args.config:
         config, base = _read_config(Path(args.config))
@@ -114,6 +114,7 @@ def _merged(args: argparse.Namespace) -> dict[str, Any]:
             values["cert_kid"] = [f"{kid}={base / name}" for kid, name in values["cert_kid"].items()]
         if isinstance(values.get("audience"), str):
             values["audience"] = [values["audience"]]
+    values = {**(defaults or {}), **values}
     for key, value in vars(args).items():
         if value is not None and key != "config":
             values[key] = value
@@ -241,10 +242,10 @@ def _fetch_options(values: Mapping[str, Any]) -> FetchOptions:
     return options
 
 
-def resolve(args: argparse.Namespace, env: Environment | None = None) -> RunConfig:
-    """Turn parsed flags (and the config file they name) into the run's inputs; bad usage raises UsageError."""
+def resolve(args: argparse.Namespace, env: Environment | None = None, defaults: Mapping[str, Any] | None = None) -> RunConfig:
+    """Turn parsed flags (and the config file they name, over ``defaults``) into the run's inputs; bad usage raises UsageError."""
     env = env or Environment()
-    values = _merged(args)
+    values = _merged(args, defaults)
     options = _fetch_options(values)
     now = parse_now(values.get("now"), env)
     grant = _grant(values, env)

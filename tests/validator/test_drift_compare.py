@@ -1,0 +1,203 @@
+"""drift's checks as pure functions: an onboarded package's record against what the IdP shows now."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from build import AUDIENCE, ISSUER, JWKS_URL, NOW, certificate, codes, given, public_jwk, rsa_key, sign
+from oidc_validator.bundle.sample import decode
+from oidc_validator.drift.codes import DRIFT_CATALOGUE
+from oidc_validator.drift.compare import DRIFT_CHECKS, Live, compare
+from oidc_validator.drift.package import Onboarded, PinnedCertificate
+from oidc_validator.drift.report import breaks, drift_values, render_json, render_text
+
+OLD, NEW = rsa_key(seed=1), rsa_key(seed=2)
+OLD_CERT = certificate(OLD)
+NEW_CERT = certificate(NEW)
+
+
+def onboarded(
+    key_source: str = "certificates",
+    *,
+    pinned: Sequence[tuple[str, Any]] = (("old", OLD_CERT),),
+    snapshot: Sequence[str] = ("old",),
+    issuer: str | None = ISSUER,
+    audiences: Sequence[str] = (AUDIENCE,),
+) -> Onboarded:
+    certificates = tuple(PinnedCertificate(kid, f"certs/{kid}.pem", True, cert) for kid, cert in pinned)
+    doc = {
+        "key_source": key_source,
+        "issuer": issuer,
+        "audiences": list(audiences),
+        "jwks_url": JWKS_URL,
+        "generated_at": "2026-11-01T12:00:00Z",
+        "certificates": [{"kid": c.kid} for c in certificates] if key_source == "certificates" else [],
+    }
+    return Onboarded(
+        path=Path("onboarded.zip"),
+        sha256="0" * 64,
+        doc=doc,
+        certificates=certificates if key_source == "certificates" else (),
+        snapshot_kids=tuple(snapshot),
+        generated_at=datetime(2026, 11, 1, 12, tzinfo=NOW.tzinfo),
+        files={},
+    )
+
+
+def live(
+    keys: Sequence[Mapping[str, Any]] | None = (),
+    *,
+    token_kid: str | None = None,
+    issuer: str = ISSUER,
+    jwks_uri: str = JWKS_URL,
+    token_claims: Mapping[str, Any] | None = None,
+    now: datetime = NOW,
+    discovery: bool = True,
+) -> Live:
+    token = None
+    if token_kid is not None:
+        payload = {"iss": issuer, "aud": AUDIENCE, "sub": "alice", **(token_claims or {})}
+        token = decode(given(sign(payload, key=NEW, kid=token_kid))[0])
+    document = {"issuer": issuer, "jwks_uri": jwks_uri} if discovery else None
+    return Live(
+        document,
+        None if discovery else "connect: refused",
+        jwks_uri,
+        tuple(keys) if keys is not None else None,
+        None if keys is not None else "connect: refused",
+        token,
+        now,
+    )
+
+
+def old_jwk() -> dict[str, Any]:
+    return public_jwk(OLD, "old", cert=OLD_CERT)
+
+
+def new_jwk(kid: str = "new") -> dict[str, Any]:
+    return public_jwk(NEW, kid, cert=NEW_CERT)
+
+
+CASES: dict[str, tuple[Onboarded, Live, set[str]]] = {
+    "nothing_changed_gives_no_finding": (onboarded(), live([old_jwk()], token_kid="old"), set()),
+    "a_token_under_an_unpinned_kid_is_an_error": (
+        onboarded(),
+        live([old_jwk(), new_jwk()], token_kid="new"),
+        {"drift_token_kid_not_pinned"},
+    ),
+    "a_new_key_no_token_uses_yet_is_a_warning": (onboarded(), live([old_jwk(), new_jwk()], token_kid="old"), {"drift_new_key_not_pinned"}),
+    "a_pinned_kid_naming_another_key_is_an_error": (
+        onboarded(),
+        live([public_jwk(NEW, "old", cert=NEW_CERT)], token_kid="old"),
+        {"drift_pinned_key_changed"},
+    ),
+    "a_removed_key_is_information_only": (
+        onboarded(pinned=(("old", OLD_CERT), ("new", NEW_CERT))),
+        live([new_jwk()], token_kid="new"),
+        {"drift_key_removed"},
+    ),
+    "a_rotation_behind_the_jwks_url_is_followed": (
+        onboarded("jwks_url"),
+        live([new_jwk()], token_kid="new"),
+        {"drift_rotation_followed", "drift_key_removed"},
+    ),
+    "a_token_kid_the_jwks_url_lacks_is_an_error": (
+        onboarded("jwks_url"),
+        live([old_jwk()], token_kid="next"),
+        {"drift_token_kid_not_published"},
+    ),
+    "a_changed_issuer_in_discovery_and_tokens_is_an_error": (
+        onboarded(),
+        live([old_jwk()], token_kid="old", issuer="https://moved.example.com"),
+        {"drift_issuer_changed"},
+    ),
+    "a_changed_jwks_uri_is_an_error_when_qualys_polls_it": (
+        onboarded("jwks_url"),
+        live([old_jwk()], jwks_uri="https://idp.example.com/keys/v2"),
+        {"drift_jwks_uri_changed"},
+    ),
+    "a_changed_jwks_uri_does_not_matter_to_pinned_certificates": (
+        onboarded(),
+        live([old_jwk()], jwks_uri="https://idp.example.com/keys/v2"),
+        set(),
+    ),
+    "a_changed_audience_is_an_error": (
+        onboarded(),
+        live([old_jwk()], token_kid="old", token_claims={"aud": ["api://other"]}),
+        {"drift_audience_changed"},
+    ),
+    "a_certificate_expiring_within_the_warning_window_is_a_warning": (
+        onboarded(),
+        live([old_jwk()], now=OLD_CERT.not_valid_after_utc - timedelta(days=10)),
+        {"drift_certificate_expiring"},
+    ),
+    "an_expired_pinned_certificate_is_an_error": (
+        onboarded(),
+        live([old_jwk()], now=OLD_CERT.not_valid_after_utc + timedelta(seconds=1)),
+        {"drift_certificate_expired"},
+    ),
+    "an_unreachable_jwks_url_is_an_error_when_qualys_polls_it": (onboarded("jwks_url"), live(None), {"drift_jwks_unreachable"}),
+    "an_unreachable_jwks_is_a_warning_with_pinned_certificates": (onboarded(), live(None), {"drift_jwks_unobserved"}),
+    "an_unreachable_discovery_is_a_warning": (onboarded(), live([old_jwk()], discovery=False), {"drift_discovery_unreachable"}),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_drift_names_exactly_what_changed(name: str) -> None:
+    before, now, expected = CASES[name]
+    assert codes(compare(before, now, warn_days=30)) == expected
+
+
+def test_every_finding_is_collected_not_only_the_first() -> None:
+    later = live([new_jwk(), new_jwk("third")], token_kid="new", issuer="https://moved.example.com", token_claims={"aud": "x"})
+    found = codes(compare(onboarded(), later, warn_days=30))
+    assert {"drift_token_kid_not_pinned", "drift_issuer_changed", "drift_audience_changed", "drift_new_key_not_pinned"} <= found
+    assert "drift_key_removed" in found
+
+
+def test_the_warning_window_is_the_callers_choice() -> None:
+    ten_days_left = live([old_jwk()], now=OLD_CERT.not_valid_after_utc - timedelta(days=10))
+    assert codes(compare(onboarded(), ten_days_left, warn_days=5)) == set()
+    assert codes(compare(onboarded(), ten_days_left, warn_days=10)) == {"drift_certificate_expiring"}
+
+
+def test_the_expiry_warning_carries_the_date() -> None:
+    (finding,) = compare(onboarded(), live([old_jwk()], now=OLD_CERT.not_valid_after_utc - timedelta(days=3)), warn_days=30)
+    assert finding.evidence["not_after"].startswith(OLD_CERT.not_valid_after_utc.date().isoformat())
+    assert finding.evidence["days_left"] in (2, 3)
+
+
+def test_warnings_and_errors_break_information_does_not() -> None:
+    assert not breaks(compare(onboarded("jwks_url"), live([new_jwk()], token_kid="new"), warn_days=30))
+    assert breaks(compare(onboarded(), live([old_jwk(), new_jwk()], token_kid="old"), warn_days=30))
+
+
+def test_every_drift_code_is_in_the_catalogue_with_a_fix() -> None:
+    assert len(DRIFT_CATALOGUE) == len({c.code for c in DRIFT_CATALOGUE}) >= 14
+    for code in DRIFT_CATALOGUE:
+        assert code.code.startswith("drift_") and code.area == "drift" and code.fix and code.meaning
+    assert len(DRIFT_CHECKS) >= 9
+
+
+def test_the_text_report_is_one_line_when_nothing_changed() -> None:
+    before, now = onboarded(), live([old_jwk()], token_kid="old")
+    text = render_text([], drift_values(before, now))
+    assert text.count("\n") == 1 and text.startswith("no drift: ")
+
+
+HOSTILE_KID = "k\x1b[2J\u202e\nFAKE OK"
+
+
+def test_a_hostile_kid_reaches_neither_the_terminal_nor_the_json_raw() -> None:
+    before, now = onboarded(), live([old_jwk(), new_jwk(HOSTILE_KID)], token_kid=HOSTILE_KID)
+    findings = compare(before, now, warn_days=30)
+    text = render_text(findings, drift_values(before, now))
+    document = render_json(findings, drift_values(before, now))
+    for rendered in (text, document):
+        assert "\x1b" not in rendered and "\u202e" not in rendered and "\nFAKE OK" not in rendered
+    assert "FAKE OK" in text  # shown, escaped, not dropped
