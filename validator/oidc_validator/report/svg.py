@@ -121,7 +121,8 @@ def _key_row(scale: Scale, timeline: Timeline, span: KeySpan, y: float) -> list[
     state = status(span, timeline.now)
     signs = timeline.token_kid is not None and span.kid == timeline.token_kid
     second = span.label + (" · signs the sample token" if signs else "")
-    tooltip = f"{span.kid}: {span.label}; {STATUS_TEXT[state]}; {when(span.not_before)} to {when(span.not_after)}"
+    # No "kid: ..." form: a kid such as "passwd" would then read as a credential assignment to the bundle's secret scan.
+    tooltip = f"kid {span.kid} ({span.label}), {STATUS_TEXT[state]}, {when(span.not_before)} to {when(span.not_after)}"
     out = [_label(y, _short(span.kid), second, "signer" if signs else "")]
     bar_y = y + (ROW - BAR) / 2 - 2
     if state == "no_certificate":
@@ -143,9 +144,10 @@ def _token_row(scale: Scale, timeline: Timeline, y: float) -> list[str]:
     elif kid in kids:
         second, css = f"kid {_short(kid)}", ""
     else:
-        second, css = f"kid {_short(kid)}: not in the key list", "missing"
+        second, css = f"kid {_short(kid)}, not in the key list", "missing"
     out = [_label(y, "sample token", second, css)]
-    tooltip = f"sample token (kid {kid if kid is not None else 'none'}): issued {when(timeline.token_issued)}, expires {when(timeline.token_expires)}"
+    shown_kid = kid if kid is not None else "none"
+    tooltip = f"sample token (kid {shown_kid}), issued {when(timeline.token_issued)}, expires {when(timeline.token_expires)}"
     bar_y = y + (ROW - BAR) / 2 - 2
     out += _bar(scale, timeline.token_issued, timeline.token_expires, bar_y, "bar-token", tooltip)
     # A one-hour token is a sliver beside a year-long certificate: its dates are written beside it.
@@ -200,7 +202,5 @@ def render_svg(timeline: Timeline) -> str:
     return (
         f'<svg class="timeline" role="img" aria-labelledby="timeline-title" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" height="{height}" preserveAspectRatio="xMinYMin meet">'
-        '<title id="timeline-title">Key timeline: certificate validity per kid, the sample token and now</title>'
-        + "".join(body)
-        + "</svg>"
+        '<title id="timeline-title">Key timeline: certificate validity per kid, the sample token and now</title>' + "".join(body) + "</svg>"
     )

@@ -93,8 +93,8 @@ def timeline_from_context(ctx: Context) -> Timeline:
     under the kid it was paired with), and the first sample token's kid, iat and exp, at ``ctx.now``."""
     seen = ctx.observations
     jwks = seen.jwks.json if seen.jwks is not None and seen.jwks.ok and isinstance(seen.jwks.json, dict) else {}
-    keys = jwks.get("keys") if isinstance(jwks.get("keys"), list) else []
-    spans = [_jwks_span(key) for key in keys if isinstance(key, Mapping)]
+    keys = jwks.get("keys")
+    spans = [_jwks_span(key) for key in (keys if isinstance(keys, list) else []) if isinstance(key, Mapping)]
     for file in seen.certificates:
         label = f"{CERT_FILE} {file.path.name}"
         try:
@@ -133,17 +133,14 @@ def timeline_from_onboarding(doc: Mapping[str, Any]) -> Timeline:
         if not isinstance(key, Mapping) or key.get("kid") in pinned:
             continue
         not_before, not_after = iso(key.get("certificate_not_before")), iso(key.get("certificate_not_after"))
-        if certificate_mode:
-            label = NOT_PINNED
-        else:
-            label = JWKS_CERTIFICATE if not_after is not None else NO_CERTIFICATE
+        label = NOT_PINNED if certificate_mode else JWKS_CERTIFICATE if not_after is not None else NO_CERTIFICATE
         spans.append(KeySpan(_kid(key.get("kid")), label, not_before, not_after))
     sample = doc.get("sample_token")
     token_kid, issued, expires = None, None, None
     if isinstance(sample, Mapping):
-        header = sample.get("header") if isinstance(sample.get("header"), Mapping) else {}
-        claims = sample.get("claims") if isinstance(sample.get("claims"), Mapping) else {}
-        token_kid = header.get("kid") if isinstance(header.get("kid"), str) else None
-        issued, expires = _token_times(claims)
+        header, claims = sample.get("header"), sample.get("claims")
+        kid = header.get("kid") if isinstance(header, Mapping) else None
+        token_kid = kid if isinstance(kid, str) else None
+        issued, expires = _token_times(claims if isinstance(claims, Mapping) else {})
     now = iso(doc.get("generated_at")) or datetime(1970, 1, 1, tzinfo=UTC)
     return Timeline(now, tuple(spans), token_kid, issued, expires)
