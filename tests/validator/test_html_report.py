@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from build import NOW, cert_file, certificate, claims, crafted_context, public_jwk, rsa_key, sign
 from oidc_idp import RunningIdp
@@ -217,6 +219,18 @@ def test_bidi_and_control_characters_are_shown_escaped_and_never_reach_the_page(
     assert all(f"\\u{ord(c):04x}" in shown or c == "\r" for c in unsafe)
     if "\n" in control:
         assert "line\\nbreak\\rreturn" in shown
+
+
+@given(st.text(max_size=40), st.text(max_size=40), st.text(max_size=40))
+def test_any_text_anywhere_never_becomes_markup_and_never_reaches_the_page_unescaped(kid: str, message: str, value: str) -> None:
+    bad = Finding(kid, Severity.ERROR, message, message, value, {kid: value, "list": [message]})
+    timeline = Timeline(NOW, (KeySpan(kid, message, NOW, None), KeySpan(value, kid, None, NOW)), token_kid=message)
+    text = page([bad], [(kid, value)], timeline, title=message)
+    parsed = Page(text)
+    assert {tag for tag, _ in parsed.tags} <= ELEMENTS
+    assert {name for _, attrs in parsed.tags for name in attrs} <= ATTRIBUTES
+    assert parsed.comments == []
+    assert not any(c in text for c in "\x00\x1b\x85\u202e\u2066\u200b")
 
 
 def test_the_same_inputs_give_the_same_bytes_and_now_comes_from_the_timeline() -> None:
