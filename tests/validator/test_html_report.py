@@ -130,6 +130,16 @@ def test_a_run_without_errors_is_ready_to_send() -> None:
     assert "Ready to send to Qualys Support" in parsed.all_text and "No errors." in parsed.all_text
 
 
+def test_another_command_can_word_the_verdict_and_the_rows_heading_its_own_way() -> None:
+    words = ("Nothing drifted", "Qualys will reject tokens")
+    assert (
+        "Qualys will reject tokens"
+        in Page(render_html(title="t", findings=FINDINGS, rows=ROWS, timeline=TIMELINE, verdicts=words)).all_text
+    )
+    quiet = render_html(title="t", findings=[], rows=ROWS, timeline=TIMELINE, verdicts=words, rows_heading="Package and live IdP")
+    assert "Nothing drifted" in quiet and '<h2 id="values">Package and live IdP</h2>' in quiet
+
+
 def test_findings_are_grouped_errors_then_warnings_then_info_each_with_code_message_evidence_and_fix() -> None:
     text = page()
     headings = [text.index(h) for h in ('<h2 id="error">', '<h2 id="warning">', '<h2 id="info">')]

@@ -23,6 +23,8 @@ from oidc_validator.report.timeline import KeySpan, Timeline, timeline_from_cont
 __all__ = ["KeySpan", "Timeline", "check_rows", "render_check_html", "render_html", "timeline_from_context", "timeline_from_onboarding"]
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+READY = "Ready to send to Qualys Support"
+NOT_READY = "Not ready: fix the errors below first"
 HEADINGS = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Information"}
 
 STYLE = """
@@ -107,10 +109,10 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _summary(findings: Sequence[Finding]) -> list[str]:
+def _summary(findings: Sequence[Finding], verdicts: tuple[str, str]) -> list[str]:
     counts = {severity: sum(1 for f in findings if f.severity is severity) for severity in Severity}
     ready = is_ok(findings)
-    verdict = "Ready to send to Qualys Support" if ready else "Not ready: fix the errors below first"
+    verdict = escape_html(verdicts[0] if ready else verdicts[1])
     return [
         f'<p class="verdict {"ready" if ready else "not-ready"}" id="verdict">{verdict}</p>',
         '<ul class="counts">',
@@ -202,9 +204,21 @@ def _findings(findings: Sequence[Finding]) -> list[str]:
     return out
 
 
-def render_html(*, title: str, findings: Sequence[Finding], rows: Sequence[tuple[str, str]], timeline: Timeline) -> str:
+def render_html(
+    *,
+    title: str,
+    findings: Sequence[Finding],
+    rows: Sequence[tuple[str, str]],
+    timeline: Timeline,
+    verdicts: tuple[str, str] = (READY, NOT_READY),
+    rows_heading: str = "Onboarding values",
+) -> str:
     """The whole page: title, verdict and counts, the summary ``rows`` (label, value), the key timeline, and the
-    findings grouped by severity, each with its code, message, evidence and fix."""
+    findings grouped by severity, each with its code, message, evidence and fix.
+
+    ``verdicts`` is what the banner says without errors and with them (another command, drift, has its own words);
+    ``rows_heading`` heads the rows' table.
+    """
     page = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -219,8 +233,8 @@ def render_html(*, title: str, findings: Sequence[Finding], rows: Sequence[tuple
         "<body>",
         "<main>",
         f"<h1>{escape_html(title)}</h1>",
-        *_summary(findings),
-        '<h2 id="values">Onboarding values</h2>',
+        *_summary(findings, verdicts),
+        f'<h2 id="values">{escape_html(rows_heading)}</h2>',
         *_rows(rows),
         *_timeline(timeline),
         *_findings(findings),
