@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: run serve test lint browser unit fuzz bench docs clean
+.PHONY: run serve test lint browser unit fuzz bench docs screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/oidc-validator catalogue > docs/checks.md
+
+# docs/report-screenshot.png: check --format html against the test IdP (scenarios on), in headless Chromium.
+screenshot: $(STAMP) browser
+	PYTHONPATH=tests/support $(BIN)/python tests/tools/report_screenshot.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,13 +18,11 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import pytest
 
+from chromium import BrowserMissing, browser
 from codeflow import pkce_pair, query_of
 from crosscheck import verify
 from oidc_idp import running
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-INSTALL_HINT = "install them with: apt-get install -y chromium chromium-driver && pip install selenium (make test does both)"
 USERS = [
     {"username": "alice", "password": "alice-pw", "sub": "00u-alice"},
     {"username": "bob", "password": "bob-pw", "sub": "00u-bob", "claims": {"email": "bob@example.com"}},
@@ -74,42 +70,11 @@ def callback_server() -> Iterator[str]:
 
 @contextmanager
 def chromium() -> Iterator[Any]:
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(path)]
-    if missing:
-        pytest.fail(f"the browser test needs {', '.join(missing)}; {INSTALL_HINT}", pytrace=False)
     try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        pytest.fail(f"the browser test needs the selenium package; {INSTALL_HINT}", pytrace=False)
-    # Selenium Manager must never download a browser or a driver: everything comes from Debian.
-    previous = os.environ.get("SE_OFFLINE")
-    os.environ["SE_OFFLINE"] = "1"
-    with tempfile.TemporaryDirectory(prefix="oidc-idp-chromium-") as profile:
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for flag in (
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-        ):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-        try:
-            driver.set_page_load_timeout(30)
+        with browser() as driver:
             yield driver
-        finally:
-            driver.quit()
-            if previous is None:
-                os.environ.pop("SE_OFFLINE", None)
-            else:
-                os.environ["SE_OFFLINE"] = previous
+    except BrowserMissing as missing:
+        pytest.fail(str(missing), pytrace=False)
 
 
 def spa_for(redirect_uri: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ def test_two_builds_from_the_same_inputs_and_now_are_byte_identical(ctx: Context
     first = write_zip(tmp_path / "a.zip", build_contents(ctx, []), ctx.now)
     second = write_zip(tmp_path / "b.zip", build_contents(ctx, []), ctx.now)
     assert first.read_bytes() == second.read_bytes()
+    assert b"report.html" in first.read_bytes()  # the HTML report, with its SVG timeline, is reproducible too
 
 
 def test_a_different_now_gives_a_different_zip(ctx: Context) -> None:

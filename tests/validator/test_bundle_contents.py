@@ -36,7 +36,7 @@ def test_one_stable_key_is_sent_as_its_certificate_paired_with_its_kid(ctx: Cont
     jwk = jwks_of(ctx)["keys"][0]
     kid = jwk["kid"]
     assert sorted(files) == sorted(
-        ["REQUEST.md", "SHA256SUMS", f"certs/{kid}.pem", "jwks.json", "onboarding.json", "report.json", "report.txt"]
+        ["REQUEST.md", "SHA256SUMS", f"certs/{kid}.pem", "jwks.json", "onboarding.json", "report.html", "report.json", "report.txt"]
     )
     doc = _doc(files)
     assert doc["key_source"] == "certificates"

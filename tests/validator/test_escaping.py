@@ -19,7 +19,7 @@ from oidc_validator.bundle.render import cell, prose
 from oidc_validator.checks.run import run_checks
 from oidc_validator.cli.bundle_commands import run_verify_bundle
 from oidc_validator.cli.main import main
-from oidc_validator.model.text import escape_text, terminal_json
+from oidc_validator.model.text import escape_html, escape_text, terminal_json
 from oidc_validator.observe.environment import Environment
 from oidc_validator.report.render import onboarding_values, render_text
 
@@ -185,3 +185,8 @@ def test_inspect_json_output_escapes_every_unsafe_character_and_still_parses(bad
     out = capsys.readouterr().out
     assert_inert(out)
     assert json.loads(out)["claims"]["sub"] == f"s{bad}"
+
+
+def test_escape_html_shows_controls_and_bidi_then_escapes_markup_and_quotes() -> None:
+    assert escape_html("<a href=\"x\" title='y'>\u202e&\x1b") == "&lt;a href=&quot;x&quot; title=&#x27;y&#x27;&gt;\\u202e&amp;\\u001b"
+    assert escape_html("plain kid-1") == "plain kid-1"

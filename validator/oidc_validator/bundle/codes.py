@@ -28,7 +28,7 @@ ENTRY_UNSAFE = _register(
 ENTRY_NOT_ALLOWED = _register(
     "bundle_entry_not_allowed",
     Severity.ERROR,
-    "An entry's name is not one bundle writes (REQUEST.md, onboarding.json, report.json, report.txt, jwks.json, SHA256SUMS, "
+    "An entry's name is not one bundle writes (REQUEST.md, onboarding.json, report.json, report.txt, report.html, jwks.json, SHA256SUMS, "
     "sample-token-expired.jwt, certs/<kid>.pem): something was added. SHA256SUMS proves integrity, not origin, so a listed "
     "extra file is refused all the same.",
 )
@@ -59,7 +59,7 @@ FILE_UNLISTED = _register(
 REQUIRED_MISSING = _register(
     "bundle_required_file_missing",
     Severity.ERROR,
-    "A file every bundle has (REQUEST.md, onboarding.json, report.json, report.txt) is missing.",
+    "A file every bundle has (REQUEST.md, onboarding.json, report.json, report.txt, report.html) is missing.",
 )
 ONBOARDING_INVALID = _register(
     "bundle_onboarding_invalid", Severity.ERROR, "onboarding.json is not valid JSON or does not follow the onboarding JSON Schema."
@@ -72,12 +72,13 @@ REPORT_INVALID = _register(
 TEXT_INCONSISTENT = _register(
     "bundle_text_inconsistent",
     Severity.ERROR,
-    "REQUEST.md or report.txt says something other than onboarding.json and report.json: it was edited after the bundle was made.",
+    "REQUEST.md, report.txt or report.html says something other than onboarding.json and report.json: it was edited after "
+    "the bundle was made.",
 )
 TEXT_NOT_REDERIVED = _register(
     "bundle_text_not_rederived",
     Severity.INFO,
-    "The bundle was made by another version of the tool, so REQUEST.md and report.txt were not derived again for comparison.",
+    "The bundle was made by another version of the tool, so REQUEST.md, report.txt and report.html were not derived again for comparison.",
     "Nothing to fix; verify with the version that made the bundle to compare the texts too.",
 )
 JWKS_INVALID = _register("bundle_jwks_invalid", Severity.ERROR, 'jwks.json is not a JSON key set {"keys": [...]}.')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from oidc_validator.bundle.keysource import JWKS_ORIGIN, KeySource, choose_key_s
 from oidc_validator.bundle.layout import SAMPLE_TOKEN_FILE, certificate_file, is_allowed_name
 from oidc_validator.bundle.limits import KeySourceName
 from oidc_validator.bundle.material import certificate_facts, file_stem, jwk_facts, jwks_key_list, public_jwks
-from oidc_validator.bundle.render import counts, dumps, report_json, report_text, request_markdown
+from oidc_validator.bundle.render import counts, dumps, report_html, report_json, report_text, request_markdown
 from oidc_validator.bundle.sample import DecodedSample, choose_sample, is_expired, signature_segments, token_to_include
 from oidc_validator.crypto.certs import load_der, x5c_leaf
 from oidc_validator.model.context import Context
@@ -110,6 +111,7 @@ def _key_table(jwks: Any) -> list[dict[str, Any]]:
                 "curve": curve,
                 "alg": key.get("alg") if isinstance(key.get("alg"), str) else None,
                 "use": key.get("use") if isinstance(key.get("use"), str) else None,
+                "certificate_not_before": load_der(der).not_valid_before_utc.isoformat() if der is not None else None,
                 "certificate_not_after": load_der(der).not_valid_after_utc.isoformat() if der is not None else None,
             }
         )
@@ -211,6 +213,8 @@ def build_contents(
     values = onboarding_values(ctx)
     files["report.json"] = report_json(findings, values)
     files["report.txt"] = report_text(findings, values)
+    # From the two files' bytes, not from the objects they were made of: verify-bundle has only the files.
+    files["report.html"] = report_html(json.loads(files["onboarding.json"]), json.loads(files["report.json"]))
     if raw_token is not None:
         files[SAMPLE_TOKEN_FILE] = (raw_token + "\n").encode("ascii")
     names = sorted([*files, "REQUEST.md", "SHA256SUMS"])

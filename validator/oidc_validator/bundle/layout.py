@@ -14,7 +14,7 @@ SAMPLE_TOKEN_FILE = "sample-token-expired.jwt"  # noqa: S105 - a file name, not 
 CERT_DIR = "certs/"
 
 # Every bundle has these.
-REQUIRED = ("REQUEST.md", "onboarding.json", "report.json", "report.txt")
+REQUIRED = ("REQUEST.md", "onboarding.json", "report.html", "report.json", "report.txt")
 # The names bundle may write, beside the certificates: REQUIRED, the checksums, the key set snapshot
 # (when a JWKS was fetched) and the expired sample token (with --include-token).
 FIXED_NAMES = (*REQUIRED, "SHA256SUMS", "jwks.json", SAMPLE_TOKEN_FILE)

@@ -11,6 +11,7 @@ from typing import Any
 from oidc_validator.model.findings import Finding, Severity
 from oidc_validator.model.text import escape_lines, escape_text
 from oidc_validator.report import render as report
+from oidc_validator.report.html import render_html, timeline_from_onboarding
 
 
 def counts(findings: Sequence[Finding]) -> dict[str, int]:
@@ -30,6 +31,32 @@ def report_json(findings: Sequence[Finding], values: Mapping[str, Any]) -> bytes
 def report_text(findings: Sequence[Finding], values: Mapping[str, Any]) -> bytes:
     """The same report as ``oidc-validator check``, without colour: it is a file."""
     return report.render_text(findings, values, colour=False).encode("utf-8")
+
+
+def report_findings(report_document: Mapping[str, Any]) -> list[Finding]:
+    """The findings of a report.json document (schemas/report.schema.json), in its order."""
+    return [
+        Finding(f["code"], Severity(f["severity"]), f["area"], f["message"], f["fix"], dict(f["evidence"]))
+        for f in report_document["findings"]
+    ]
+
+
+def report_html(doc: Mapping[str, Any], report_document: Mapping[str, Any]) -> bytes:
+    """report.html, from onboarding.json and report.json alone, so verify-bundle can derive it again byte for byte."""
+    if doc.get("key_source") == "certificates":
+        kids = ", ".join(str(c.get("kid")) for c in doc.get("certificates") or [])
+        source = f"certificates (pinned kids: {kids or 'none'})"
+    else:
+        source = f"JWKS URL {doc.get('jwks_url')}"
+    rows = [*report.value_rows(report_document["values"]), ("Key source", source), ("Package made at", str(doc.get("generated_at")))]
+    name = doc.get("idp_name") or doc.get("issuer") or "IdP"
+    page = render_html(
+        title=f"Qualys OIDC onboarding package: {name}",
+        findings=report_findings(report_document),
+        rows=rows,
+        timeline=timeline_from_onboarding(doc),
+    )
+    return page.encode("utf-8")
 
 
 def _one_line(value: Any) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -105,6 +106,11 @@ def parse_json(data: bytes) -> tuple[bool, Any]:
 def file_leaks(name: str, data: bytes, moments: Sequence[datetime]) -> list[Leak]:
     """Every kind of secret in one file, once per kind and place."""
     leaks = [Leak(name, kind, "") for kind in _text_leaks(data, moments)]
+    if name.endswith(".html"):
+        # HTML escaping turns the quotes of "password": "..." into &quot;, which the credential pattern would not
+        # see through: the text a browser shows is scanned as well.
+        shown = html.unescape(data.decode("utf-8", "replace")).encode("utf-8")
+        leaks += [Leak(name, kind, "") for kind in _text_leaks(shown, moments)]
     is_json, document = parse_json(data)
     if is_json:
         # One walk of the tree: secret JWK members, and every member name and string value read as text.

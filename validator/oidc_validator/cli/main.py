@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check the onboarding request against the IdP and sample tokens")
     add_input_arguments(check)  # bundle takes exactly these inputs too, then calls checked()
-    check.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
+    check.add_argument("--format", choices=("text", "json", "html"), default="text", help="report format (default: text)")
     check.add_argument("--simulate", action="store_true", help=SIMULATE_HELP)
 
     bundle = commands.add_parser("bundle", help="run every check and write the onboarding package (zip) for Qualys Support")
@@ -133,6 +133,10 @@ def _run_check(args: argparse.Namespace, env: Environment, out: TextIO) -> int:
     values = onboarding_values(ctx)
     if args.format == "json":
         out.write(render_json(findings, values) + "\n")
+    elif args.format == "html":
+        from oidc_validator.report.html import render_check_html
+
+        out.write(render_check_html(ctx, findings))
     else:
         out.write(render_text(findings, values, colour=use_colour(out)))
     return EXIT_OK if all(f.severity is not Severity.ERROR for f in findings) else EXIT_FINDINGS

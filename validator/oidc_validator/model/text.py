@@ -9,6 +9,7 @@ renders (report, bundle, simulate, cli) sits above model.
 
 from __future__ import annotations
 
+import html
 import json
 import unicodedata
 from typing import Any
@@ -29,6 +30,13 @@ def escape_text(text: str) -> str:
     if text.isprintable():  # fast path: isprintable() is False for every unsafe category
         return text
     return "".join(json.dumps(c)[1:-1] if unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text)
+
+
+def escape_html(text: str) -> str:
+    """``text`` for an HTML (or inline SVG) text node or a quoted attribute: escape_text first, so a bidi override
+    or a control character is shown, not obeyed (a browser honours U+202E as a terminal does), then
+    ``html.escape`` with quotes, so no character of it can open or close an element or an attribute."""
+    return html.escape(escape_text(text), quote=True)
 
 
 def terminal_json(value: Any) -> str:

@@ -126,7 +126,8 @@ def _evidence(evidence: Mapping[str, Any]) -> str:
     return ", ".join(f"{escape_text(key)}={terminal_json(value)}" for key, value in shown.items())
 
 
-def _values_lines(values: Mapping[str, Any]) -> list[str]:
+def value_rows(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The onboarding values as (label, value) pairs, unescaped: each renderer escapes for its own medium."""
     shown = [
         ("IdP name", values.get("idp_name")),
         ("Entity ID", values.get("entity_id")),
@@ -137,13 +138,23 @@ def _values_lines(values: Mapping[str, Any]) -> list[str]:
         ("External ID claim", values.get("external_id_claim")),
         ("External ID", values.get("external_id")),
     ]
-    lines = ["Onboarding values"]
-    lines += [f"  {label + ':':<19} {value if value is not None else '(not given)'}" for label, value in shown]
+    rows = [(label, str(value) if value is not None else "(not given)") for label, value in shown]
     for token in values.get("tokens") or []:
+        label = f"Token ({token['kind']} from {token['source']})"
         if "decode_error" in token:
-            lines.append(f"  Token ({token['kind']} from {token['source']}): not decodable")
+            rows.append((label, "not decodable"))
         else:
-            lines.append(f"  Token ({token['kind']} from {token['source']}): {token.get('mapping_claim')} = {token.get('mapping_value')!r}")
+            rows.append((label, f"{token.get('mapping_claim')} = {token.get('mapping_value')!r}"))
+    return rows
+
+
+def _values_lines(values: Mapping[str, Any]) -> list[str]:
+    lines = ["Onboarding values"]
+    for label, value in value_rows(values):
+        if label.startswith("Token ("):
+            lines.append(f"  {label}: {value}")
+        else:
+            lines.append(f"  {label + ':':<19} {value}")
     # Every value here comes from the IdP, a token or a flag: escaped as whole lines (our labels are plain text).
     return [escape_text(line) for line in lines]
 
