@@ -161,3 +161,12 @@ def test_no_follow_up_package_is_written_while_the_live_checks_fail(idp: Running
     status, _, err = drift(idp, bundle, "--audience", "api://someone-else", "--update-bundle", str(tmp_path / "b.zip"))
     assert status == 2 and "no follow-up package was written" in err
     assert not (tmp_path / "b.zip").exists()
+
+
+def test_the_follow_up_package_never_overwrites_the_onboarded_one(idp: RunningIdp, tmp_path: Path) -> None:
+    bundle = onboard(idp, tmp_path / "a.zip")
+    before = bundle.read_bytes()
+    idp.rotate()
+    status, _, err = drift(idp, bundle, "--update-bundle", str(tmp_path / "." / "a.zip"))
+    assert status == 2 and "onboarded package itself" in err
+    assert bundle.read_bytes() == before

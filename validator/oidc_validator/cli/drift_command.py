@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from oidc_validator.bundle.errors import BundleError
@@ -56,6 +57,10 @@ def run_drift(
     if args.warn_days < 0:
         print("oidc-validator drift: --warn-days must be 0 or more", file=err)
         return EXIT_CANNOT_RUN
+    if args.update_bundle is not None and _same_file(args.update_bundle, before.path):
+        # The onboarded package is the record of what Qualys holds; the follow-up must not replace it.
+        print("oidc-validator drift: --update-bundle names the onboarded package itself; write the follow-up to another file", file=err)
+        return EXIT_CANNOT_RUN
     live = live_from_context(ctx)
     findings = compare(before, live, warn_days=args.warn_days)
     values = drift_values(before, live)
@@ -66,6 +71,13 @@ def run_drift(
         values["update_bundle"] = str(args.update_bundle)
     out.write(_render(args.format, findings, values, before, live))
     return EXIT_FINDINGS if breaks(findings) else EXIT_OK
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve() or (one.exists() and one.samefile(other))
+    except OSError:
+        return False
 
 
 def _render(fmt: str, findings: Sequence[Finding], values: Mapping[str, Any], before: Onboarded, live: Any) -> str:
