@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from oidc_idp.run.server import RunningIdp
 
 __all__ = ["Clock", "IdpConfig", "IdpError", "RunningIdp", "build_config", "running"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _HOMES = {
     "Clock": "oidc_idp.core.clock",

@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from bundling import LIVE, password_grant, rezip, unzip
 from oidc_idp import Clock, RunningIdp, running
 from oidc_idp.config import DEFAULT_AUDIENCE, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME
 from oidc_validator.cli.main import main
+
+SHIPPED_KEYS = Path(__file__).resolve().parents[2] / "fixtures" / "keys"
 
 NOW = LIVE.isoformat()
 GRANT = ["--client-id", DEFAULT_CLIENT_ID, "--client-secret-env", "DRIFT_SECRET",
@@ -170,3 +173,29 @@ def test_the_follow_up_package_never_overwrites_the_onboarded_one(idp: RunningId
     status, _, err = drift(idp, bundle, "--update-bundle", str(tmp_path / "." / "a.zip"))
     assert status == 2 and "onboarded package itself" in err
     assert bundle.read_bytes() == before
+
+
+def test_the_html_page_shows_the_verdict_the_new_kid_on_the_timeline_and_loads_nothing(idp: RunningIdp, tmp_path: Path) -> None:
+    bundle = onboard(idp, tmp_path / "a.zip")
+    new_kid = idp.rotate()
+    status, page, _ = drift(idp, bundle, "--format", "html")
+    assert status == 1
+    assert page.startswith("<!DOCTYPE html>") and 'class="verdict not-ready"' in page
+    assert "Qualys rejects tokens now" in page and "drift_token_kid_not_pinned" in page
+    timeline = page[page.index("<svg") : page.index("</svg>")]
+    assert new_kid in timeline and "pinned certificate" in timeline
+    assert "http://" not in page.replace(idp.issuer, "") and "https://" not in page.replace(idp.issuer, "").replace("https://127.0.0.1", "")
+
+
+V0_1_0_PACKAGE = Path(__file__).resolve().parents[1] / "data" / "packages" / "v0.1.0-certificates.zip"
+
+
+def test_a_package_made_by_version_0_1_0_still_verifies_and_is_read_back_by_drift(tmp_path: Path) -> None:
+    status, out, _ = run("verify-bundle", str(V0_1_0_PACKAGE), "--now", "2026-12-01T12:05:00Z")
+    assert status == 0 and "bundle_text_not_rederived" in out  # no report.html then: not required of it
+    # Its IdP (the same shipped keys) now answers at another address: drift reads the old package and names the move.
+    with running(tls=True, seed_keys=SHIPPED_KEYS, clock=Clock(fixed=datetime(2026, 12, 1, 12, tzinfo=UTC))) as moved:
+        status, out, err = run("drift", "--bundle", str(V0_1_0_PACKAGE), "--issuer", moved.issuer, "--ca-file", str(moved.ca_file),
+                               "--now", "2026-12-01T12:05:00Z", "--format", "json")  # fmt: skip
+    assert status == 1, err
+    assert {f["code"] for f in json.loads(out)["findings"]} == {"drift_issuer_changed"}

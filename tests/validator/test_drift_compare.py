@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from oidc_validator.bundle.sample import decode
 from oidc_validator.drift.codes import DRIFT_CATALOGUE
 from oidc_validator.drift.compare import DRIFT_CHECKS, Live, compare
 from oidc_validator.drift.package import Onboarded, PinnedCertificate
-from oidc_validator.drift.report import breaks, drift_values, render_json, render_text
+from oidc_validator.drift.report import breaks, drift_values, render_html, render_json, render_text
 
 OLD, NEW = rsa_key(seed=1), rsa_key(seed=2)
 OLD_CERT = certificate(OLD)
@@ -201,3 +202,26 @@ def test_a_hostile_kid_reaches_neither_the_terminal_nor_the_json_raw() -> None:
     for rendered in (text, document):
         assert "\x1b" not in rendered and "\u202e" not in rendered and "\nFAKE OK" not in rendered
     assert "FAKE OK" in text  # shown, escaped, not dropped
+
+
+def test_a_hostile_kid_is_text_in_the_html_page() -> None:
+    bait = '"><script>alert(1)</script><svg onload=alert(2)>'
+    before, now = onboarded(), live([old_jwk(), new_jwk(bait)], token_kid=bait)
+    findings = compare(before, now, warn_days=30)
+    page = render_html(findings, drift_values(before, now), before, now)
+
+    class Elements(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.seen.append((tag, attrs))
+
+    parser = Elements()
+    parser.feed(page)
+    assert "script" not in {tag for tag, _ in parser.seen}
+    assert not [name for _, attrs in parser.seen for name, _ in attrs if name.startswith("on")]
+    assert sum(tag == "svg" for tag, _ in parser.seen) == 1
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'class="verdict not-ready"' in page

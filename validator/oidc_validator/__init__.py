@@ -1,3 +1,3 @@
 """oidc-onboarding's pre-onboarding validator."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -14,10 +14,14 @@ SAMPLE_TOKEN_FILE = "sample-token-expired.jwt"  # noqa: S105 - a file name, not 
 CERT_DIR = "certs/"
 
 # Every bundle has these.
-REQUIRED = ("REQUEST.md", "onboarding.json", "report.html", "report.json", "report.txt")
+REQUIRED = ("REQUEST.md", "onboarding.json", "report.json", "report.txt")
+# Written since 0.2.0. Packages of earlier versions were sent to Support without it and stay valid: drift
+# reads them back as the record of what Qualys holds.
+REPORT_HTML = "report.html"
+REPORT_HTML_SINCE = (0, 2)
 # The names bundle may write, beside the certificates: REQUIRED, the checksums, the key set snapshot
 # (when a JWKS was fetched) and the expired sample token (with --include-token).
-FIXED_NAMES = (*REQUIRED, "SHA256SUMS", "jwks.json", SAMPLE_TOKEN_FILE)
+FIXED_NAMES = (*REQUIRED, REPORT_HTML, "SHA256SUMS", "jwks.json", SAMPLE_TOKEN_FILE)
 # certs/<stem>.pem, with the stem material.file_stem makes from a kid: no leading dot, no separators.
 CERTIFICATE_NAME = re.compile(r"certs/[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}\.pem")
 
@@ -25,6 +29,15 @@ CERTIFICATE_NAME = re.compile(r"certs/[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}\.pem")
 FILE_MODE = 0o644
 _EXECUTE_BITS = 0o111
 _DOS_DIRECTORY = 0x10  # the MS-DOS attribute byte (low byte of external_attr)
+
+
+def required_names(tool_version: object) -> tuple[str, ...]:
+    """The entries a package made by ``tool_version`` must hold (an unreadable version must hold them all)."""
+    try:
+        made_by = tuple(int(part) for part in str(tool_version).split(".")[:2])
+    except ValueError:
+        made_by = REPORT_HTML_SINCE
+    return (*REQUIRED, REPORT_HTML) if made_by >= REPORT_HTML_SINCE else REQUIRED
 
 
 def certificate_file(stem: str) -> str:

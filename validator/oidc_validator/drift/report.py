@@ -119,14 +119,26 @@ def render_html(findings: Sequence[Finding], values: Mapping[str, Any], before: 
     )
     rows = [
         ("Onboarded package", f"{values['bundle']} ({values['onboarded_at']})"),
+        ("Package SHA-256", str(values["bundle_sha256"])),
         ("Key source", str(values["key_source"])),
         ("Issuer", str(values["issuer"])),
         ("JWKS URL", str(values["live_jwks_url"] or values["jwks_url"])),
         ("Kids in the package", ", ".join(values["package_kids"]) or "none"),
         ("Signing kids in the JWKS now", ", ".join(values["live_signing_kids"]) or "none"),
-        ("Verdict", _summary(findings) if findings else "no drift: nothing breaks, nothing to send."),
+        ("Kid of the sample token", str(values["token_kid"] or "no sample token")),
     ]
-    return page(title="Drift since onboarding", findings=sorted_findings(findings), rows=rows, timeline=timeline)
+    if values.get("update_bundle"):
+        rows.append(("Follow-up package", str(values["update_bundle"])))
+    verdict = _summary(findings) if findings else "No drift: nothing breaks, nothing to send."
+    return page(
+        title="Drift since onboarding",
+        findings=sorted_findings(findings),
+        rows=rows,
+        timeline=timeline,
+        verdicts=(verdict, verdict),
+        rows_heading="What was compared",
+        ready=not breaks(findings),
+    )
 
 
 def _moment(value: Any) -> datetime | None:

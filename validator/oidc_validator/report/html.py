@@ -109,9 +109,9 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _summary(findings: Sequence[Finding], verdicts: tuple[str, str]) -> list[str]:
+def _summary(findings: Sequence[Finding], verdicts: tuple[str, str], ready: bool | None) -> list[str]:
     counts = {severity: sum(1 for f in findings if f.severity is severity) for severity in Severity}
-    ready = is_ok(findings)
+    ready = is_ok(findings) if ready is None else ready
     verdict = escape_html(verdicts[0] if ready else verdicts[1])
     return [
         f'<p class="verdict {"ready" if ready else "not-ready"}" id="verdict">{verdict}</p>',
@@ -212,12 +212,13 @@ def render_html(
     timeline: Timeline,
     verdicts: tuple[str, str] = (READY, NOT_READY),
     rows_heading: str = "Onboarding values",
+    ready: bool | None = None,
 ) -> str:
     """The whole page: title, verdict and counts, the summary ``rows`` (label, value), the key timeline, and the
     findings grouped by severity, each with its code, message, evidence and fix.
 
     ``verdicts`` is what the banner says without errors and with them (another command, drift, has its own words);
-    ``rows_heading`` heads the rows' table.
+    ``rows_heading`` heads the rows' table. ``ready`` overrides "no error" as the verdict (drift: no warning either).
     """
     page = [
         "<!DOCTYPE html>",
@@ -233,7 +234,7 @@ def render_html(
         "<body>",
         "<main>",
         f"<h1>{escape_html(title)}</h1>",
-        *_summary(findings, verdicts),
+        *_summary(findings, verdicts, ready),
         f'<h2 id="values">{escape_html(rows_heading)}</h2>',
         *_rows(rows),
         *_timeline(timeline),

@@ -178,8 +178,9 @@ def _verify_files(files: Mapping[str, bytes], *, now: datetime, clock: datetime 
     moments = (now,) if clock is None else (now, clock)
     findings = entry_name_findings(files)
     findings += checksum_findings(files)
-    findings += [codes.REQUIRED_MISSING.finding(f"The bundle has no {name}.", file=name) for name in layout.REQUIRED if name not in files]
     doc, shape = onboarding_findings(files)
+    required = layout.required_names(doc.get("tool_version") if isinstance(doc, dict) else None)
+    findings += [codes.REQUIRED_MISSING.finding(f"The bundle has no {name}.", file=name) for name in required if name not in files]
     findings += shape
     report, report_problems = parse_report(files)
     findings += report_problems
