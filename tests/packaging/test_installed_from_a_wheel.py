@@ -135,3 +135,36 @@ def test_the_plugin_suite_passes_against_the_installed_wheel_with_the_same_keys_
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert " failed" not in result.stdout and " passed" in result.stdout
+
+
+# After onboarding, as a user's script would run it with the wheel alone: onboard, rotate, drift, follow up, verify.
+DRIFT_STORY = """
+import os, sys, zipfile
+from pathlib import Path
+from oidc_idp import running
+from oidc_idp.config import DEFAULT_AUDIENCE, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME
+from oidc_validator.cli.main import main
+
+os.environ["SECRET"], os.environ["PASSWORD"] = DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD
+grant = ["--client-id", DEFAULT_CLIENT_ID, "--client-secret-env", "SECRET", "--username", DEFAULT_USERNAME, "--password-env", "PASSWORD"]
+with running(tls=True) as idp:
+    ca = ["--ca-file", str(idp.ca_file)]
+    request = ["--entity-id", idp.issuer, "--issuer", idp.issuer, "--audience", DEFAULT_AUDIENCE, "--external-id", "demo@example.com"]
+    print("bundle", main(["bundle", *request, *grant, *ca, "--key-source", "certificates", "-o", "a.zip"]), file=sys.stderr)
+    idp.rotate()
+    print("drift", main(["drift", "--bundle", "a.zip", *grant, *ca, "--update-bundle", "b.zip"]), file=sys.stderr)
+print("verify", main(["verify-bundle", "b.zip"]), file=sys.stderr)
+print("entries", sorted(zipfile.ZipFile("b.zip").namelist()), file=sys.stderr)
+"""
+
+
+def test_the_installed_wheel_catches_a_rotation_and_writes_a_follow_up_package_that_verifies(installed: Path, tmp_path: Path) -> None:
+    (tmp_path / "story.py").write_text(DRIFT_STORY)
+    result = subprocess.run(
+        [str(installed / "bin" / "python"), "story.py"], cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT_SECONDS
+    )
+    said = result.stderr
+    assert result.returncode == 0, result.stdout + said
+    assert "bundle 0" in said and "drift 1" in said and "verify 0" in said, said
+    assert "drift_token_kid_not_pinned" in result.stdout
+    assert "'report.html'" in said and "'onboarding.json'" in said
