@@ -32,6 +32,14 @@ def default_output(ctx: Context) -> Path:
     return Path(f"qualys-oidc-onboarding-{slug(name) or 'idp'}.zip")
 
 
+def refuse_for_errors(headline: str, errors: Sequence[Finding], advice: str, err: TextIO) -> None:
+    """Why no package was written: the headline, each error by code (its message escaped), then what to do."""
+    print(headline, file=err)
+    for finding in errors:
+        print(f"  {finding.code}: {escape_text(finding.message)}", file=err)
+    print(advice, file=err)
+
+
 def options_from_args(args: argparse.Namespace, *, forbidden: Sequence[str] = ()) -> BundleOptions:
     return BundleOptions(
         key_source=args.key_source,
@@ -61,10 +69,12 @@ def run_bundle(
     errors = [f for f in findings if f.severity == Severity.ERROR]
     options = options_from_args(args, forbidden=forbidden)
     if errors and not options.allow_errors:
-        print(f"oidc-validator bundle: {len(errors)} error(s) found, no package written:", file=err)
-        for finding in errors:
-            print(f"  {finding.code}: {escape_text(finding.message)}", file=err)
-        print("Fix them and run again, or pass --allow-errors to write the package anyway (REQUEST.md will list them).", file=err)
+        refuse_for_errors(
+            f"oidc-validator bundle: {len(errors)} error(s) found, no package written:",
+            errors,
+            "Fix them and run again, or pass --allow-errors to write the package anyway (REQUEST.md will list them).",
+            err,
+        )
         return EXIT_FINDINGS
     path: Path = args.output or default_output(ctx)
     try:

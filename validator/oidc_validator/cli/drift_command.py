@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from oidc_validator.bundle.errors import BundleError
+from oidc_validator.cli.bundle_commands import refuse_for_errors
 from oidc_validator.drift.compare import compare, live_from_context
 from oidc_validator.drift.package import Onboarded
 from oidc_validator.drift.report import breaks, drift_values, render_html, render_json, render_text
@@ -101,10 +102,12 @@ def _update(
 ) -> int:
     errors = [f for f in check_findings if f.severity is Severity.ERROR]
     if errors and not args.allow_errors:
-        print(f"oidc-validator drift: the live IdP has {len(errors)} check error(s), so no follow-up package was written:", file=err)
-        for finding in errors:
-            print(f"  {finding.code}: {escape_text(finding.message)}", file=err)
-        print("Fix them (oidc-validator check shows each with its fix), or pass --allow-errors to write the package anyway.", file=err)
+        refuse_for_errors(
+            f"oidc-validator drift: the live IdP has {len(errors)} check error(s), so no follow-up package was written:",
+            errors,
+            "Fix them (oidc-validator check shows each with its fix), or pass --allow-errors to write the package anyway.",
+            err,
+        )
         return EXIT_CANNOT_RUN
     try:
         write_update(
