@@ -190,3 +190,24 @@ def test_inspect_json_output_escapes_every_unsafe_character_and_still_parses(bad
 def test_escape_html_shows_controls_and_bidi_then_escapes_markup_and_quotes() -> None:
     assert escape_html("<a href=\"x\" title='y'>\u202e&\x1b") == "&lt;a href=&quot;x&quot; title=&#x27;y&#x27;&gt;\\u202e&amp;\\u001b"
     assert escape_html("plain kid-1") == "plain kid-1"
+
+
+@hostile
+def test_an_update_requests_changes_and_values_are_escaped_in_request_md(bad: str) -> None:
+    key = rsa_key()
+    ctx = crafted_context({"keys": [public_jwk(key, KID, cert=certificate(key), thumbprints=False)]})
+    update = {
+        "previous_generated_at": "2026-10-01T12:00:00Z",
+        "previous_sha256": "0" * 64,
+        "previous_key_source": "jwks_url",
+        "previous_issuer": f"https://old{bad}.example`|",
+        "previous_audiences": [f"aud{bad}"],
+        "previous_jwks_url": f"https://old{bad}.example/keys",
+        "previous_kids": [f"k{bad}"],
+        "changes": [{"code": "drift_issuer_changed", "severity": "error", "message": f"Issuer moved{bad} <b>*x*</b> [l](http://e)"}],
+    }
+    request = build_contents(ctx, [], update=update)["REQUEST.md"].decode()
+    assert_inert(request)
+    assert request.startswith("# Request: update our existing OpenID Connect API authentication")
+    assert "\\<b\\>\\*x\\*\\</b\\>" in request and "\\[l\\](http://e)" in request  # Markdown made inert, not dropped
+    assert "| Issuer | `https://old" in request  # the row holds: the pipe and backtick cannot end the cell
