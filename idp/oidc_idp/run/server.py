@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import uvicorn
 
@@ -32,9 +32,6 @@ from oidc_idp.run.prompt_server import PromptServer
 from oidc_idp.web.multi import build_services
 from oidc_idp.web.staged import StagedApp
 from oidc_validator.net.head_cap import HeadCappedHttpTools
-
-if TYPE_CHECKING:
-    from oidc_idp.web.app import IdpApp
 
 WORKER_CONFIG_ENV = "OIDC_IDP_WORKER_CONFIG"
 READY_TIMEOUT_SECONDS = 30.0
@@ -150,11 +147,20 @@ def _uvicorn_config(app: StagedApp | str, listener: Listener, *, workers: int = 
     )
 
 
-def app_from_environment() -> IdpApp:
+def app_from_environment() -> StagedApp:
     """uvicorn factory for worker processes: the parent passes the config as JSON."""
-    from oidc_idp.web.app import create_app
+    return _loads_after_first_jwks(staged_app(IdpConfig.model_validate_json(os.environ[WORKER_CONFIG_ENV])))
 
-    return create_app(IdpConfig.model_validate_json(os.environ[WORKER_CONFIG_ENV]))
+
+def _loads_after_first_jwks(app: StagedApp) -> StagedApp:
+    """FastAPI's part loads in a thread once the first JWKS answer is out, or on the first request that
+    needs it, or a moment after start when no one asks. Its schema building holds the GIL for long
+    stretches: loaded at once, it delayed that first answer by about 200 ms."""
+    app.after_first_jwks = app.build_in_background
+    timer = threading.Timer(LOAD_FULL_APP_AFTER_SECONDS, app.build_in_background)
+    timer.daemon = True
+    timer.start()
+    return app
 
 
 def _wait_until_serving(config: IdpConfig, listener: Listener, is_dead: Callable[[], bool]) -> bool:
@@ -178,19 +184,13 @@ def _wait_until_serving(config: IdpConfig, listener: Listener, is_dead: Callable
 def serve_forever(config: IdpConfig, listener: Listener, *, workers: int, on_ready: Callable[[], None], log_level: str = "warning") -> None:
     """Run until interrupted. ``on_ready`` is called once the server answers requests."""
     if workers <= 1:
-        app = staged_app(config)
-        server = uvicorn.Server(_uvicorn_config(app, listener, log_level=log_level))
-
-        # FastAPI's part loads in a thread once the first JWKS answer is out (its schema building holds the
-        # GIL for long stretches: loaded at once, it delayed that answer by about 200 ms), or on the first
-        # request that needs it, or a moment after start when no one asks.
-        app.after_first_jwks = app.build_in_background
+        server = uvicorn.Server(_uvicorn_config(staged_app(config), listener, log_level=log_level))
+        app = server.config.app
+        assert isinstance(app, StagedApp)
 
         def ready() -> None:
             on_ready()
-            timer = threading.Timer(LOAD_FULL_APP_AFTER_SECONDS, app.build_in_background)
-            timer.daemon = True
-            timer.start()
+            _loads_after_first_jwks(app)
 
         watcher = threading.Thread(target=_call_when(lambda: server.started, ready, lambda: server.should_exit), daemon=True)
         watcher.start()
