@@ -156,6 +156,15 @@ wrk.headers["Authorization"] = "{BASIC}"
 """
 
 
+def warm_up(ready: dict[str, Any], *, pinned: bool) -> None:
+    """Two seconds of token requests, not counted: the rates measured are those of a server that has loaded.
+
+    ``oidc-idp serve`` answers discovery and the JWKS before FastAPI's part has loaded (web/staged.py); each
+    worker loads it on its first other request, or a second after start.
+    """
+    wrk(ready["token_endpoint"], script=TOKEN_SCRIPT, seconds="2", pinned=pinned)
+
+
 def rss_kb(pid: int) -> tuple[int, int]:
     """(current, peak) resident set of a process and its children, in KiB."""
     pids = [pid, *map(int, subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split())]
@@ -193,6 +202,7 @@ def main() -> int:
             single = workers == 1
             server = [*(pin(SERVER_CORE) if single else []), *idp_args(work / f"keys-{alg}", "--alg", alg, "--workers", str(workers))]
             with process(server) as (_, ready, _):
+                warm_up(ready, pinned=single)
                 load = wrk(ready["token_endpoint"], script=TOKEN_SCRIPT, pinned=single)
             ratio = load.rps / (raw[alg][0] * workers)
             if single:
@@ -212,6 +222,7 @@ def main() -> int:
             )
 
     with process([*pin(SERVER_CORE), *idp_args(work / "keys-RS256")]) as (_, ready, _):
+        warm_up(ready, pinned=True)
         jwks = wrk(ready["jwks_uri"], pinned=True)
         discovery = wrk(ready["issuer"] + "/.well-known/openid-configuration", pinned=True)
     row("JWKS requests/s (1 worker)", f"{jwks.rps:,.0f}/s", "", f"errors: {jwks.errors}")
@@ -430,6 +441,7 @@ def main() -> int:
 
     soak_seconds = str(SOAK_SECONDS)
     with process(idp_args(work / "keys-RS256")) as (proc, ready, _):
+        warm_up(ready, pinned=False)  # FastAPI's part loaded, as it was before the staged start
         before, _ = rss_kb(proc.pid)
         samples: list[int] = []
         soak_proc = subprocess.Popen(
