@@ -165,12 +165,13 @@ def provider():
 
 
 def fixture_costs(python: Path | str, work: Path, repeats: int = 5) -> dict[str, Cost]:
-    """Ours, in the project's venv: ``oidc_idp`` plus one JWKS fetch, and ``oidc_idp_session`` (the fixture alone)."""
+    """Ours, in the project's venv: ``oidc_idp`` and ``oidc_idp_reused`` plus one JWKS fetch, ``oidc_idp_session`` alone."""
     return suite_costs(
         python,
         work / "ours",
         {
             "oidc_idp": (FETCH, "oidc_idp", "urlopen(oidc_idp.jwks_uri, timeout=10).read()"),
+            "oidc_idp_reused": (FETCH, "oidc_idp_reused", "urlopen(oidc_idp_reused.jwks_uri, timeout=10).read()"),
             "oidc_idp_session": ("", "oidc_idp_session", "assert oidc_idp_session.issuer"),
         },
         repeats,

@@ -156,6 +156,15 @@ wrk.headers["Authorization"] = "{BASIC}"
 """
 
 
+def warm_up(ready: dict[str, Any], *, pinned: bool) -> None:
+    """Two seconds of token requests, not counted: the rates measured are those of a server that has loaded.
+
+    ``oidc-idp serve`` answers discovery and the JWKS before FastAPI's part has loaded (web/staged.py); each
+    worker loads it on its first other request, or a second after start.
+    """
+    wrk(ready["token_endpoint"], script=TOKEN_SCRIPT, seconds="2", pinned=pinned)
+
+
 def rss_kb(pid: int) -> tuple[int, int]:
     """(current, peak) resident set of a process and its children, in KiB."""
     pids = [pid, *map(int, subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split())]
@@ -193,6 +202,7 @@ def main() -> int:
             single = workers == 1
             server = [*(pin(SERVER_CORE) if single else []), *idp_args(work / f"keys-{alg}", "--alg", alg, "--workers", str(workers))]
             with process(server) as (_, ready, _):
+                warm_up(ready, pinned=single)
                 load = wrk(ready["token_endpoint"], script=TOKEN_SCRIPT, pinned=single)
             ratio = load.rps / (raw[alg][0] * workers)
             if single:
@@ -212,6 +222,7 @@ def main() -> int:
             )
 
     with process([*pin(SERVER_CORE), *idp_args(work / "keys-RS256")]) as (_, ready, _):
+        warm_up(ready, pinned=True)
         jwks = wrk(ready["jwks_uri"], pinned=True)
         discovery = wrk(ready["issuer"] + "/.well-known/openid-configuration", pinned=True)
     row("JWKS requests/s (1 worker)", f"{jwks.rps:,.0f}/s", "", f"errors: {jwks.errors}")
@@ -312,6 +323,7 @@ def main() -> int:
         row("  oidc-idp serve / oauth2-mock-server, spawn to first JWKS", f"{cold / peer_cold:.2f}x", "target <= 0.5x", "")
     else:
         row(f"peer: {peers.MOCK_SERVER} not measured", "-", "", peer_node_why)
+    cold_floors(peer_cold if peer_node is not None and peer_starts else None)
 
     # One fixture use as a test pays for it: start, one JWKS fetch on a kept-alive client, stop (median of 20).
     code = (
@@ -379,6 +391,14 @@ def main() -> int:
         row(f"  oidc_idp / oidc-provider-mock, whole runs of {n}", f"{per_test.over_n / peer.over_n:.2f}x", "target <= 0.2x", "")
     else:
         row("peer: oidc-provider-mock 0.3.4 not measured", "-", "", peer_python_why)
+    reused = ours["oidc_idp_reused"]
+    row(
+        "oidc_idp_reused + one JWKS fetch, per test (slope)",
+        f"{reused.per_test * 1000:.1f} ms",
+        "",
+        f"once per run: {reused.once * 1000:.0f} ms",
+    )
+    row(f"  the same, whole run of {n} minus no-op run, / {n}", f"{reused.over_n * 1000:.1f} ms", "", "one-time cost spread")
     row("oidc_idp_session, per test beyond a test without fixture", f"{session.per_test * 1000:+.2f} ms", "target <= 1 ms", "slope")
     row("  its start, once per session", f"{session.once * 1000:.0f} ms", "", "")
     row(f"  the same, whole run of {n} minus no-op run, / {n}", f"{session.over_n * 1000:+.2f} ms", "target <= 1 ms", "start spread")
@@ -421,6 +441,7 @@ def main() -> int:
 
     soak_seconds = str(SOAK_SECONDS)
     with process(idp_args(work / "keys-RS256")) as (proc, ready, _):
+        warm_up(ready, pinned=False)  # FastAPI's part loaded, as it was before the staged start
         before, _ = rss_kb(proc.pid)
         samples: list[int] = []
         soak_proc = subprocess.Popen(
@@ -454,6 +475,50 @@ def main() -> int:
     print(f"\n  (before load: {before / 1024:.1f} MB)")
     shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def _spawn_to_exit(args: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(args, capture_output=True, timeout=60, check=True)
+    return time.perf_counter() - started
+
+
+def _spawn_to_jwks(args: list[str]) -> float:
+    started = time.perf_counter()
+    with process(args) as (_, ready, _):
+        httpx.get(ready["jwks_uri"], timeout=10).raise_for_status()
+        return time.perf_counter() - started
+
+
+def cold_starts(runs: dict[str, Callable[[], float]], repeats: int = 5) -> dict[str, float]:
+    """Medians of REPEATS runs of each, interleaved so that a drift touches all alike; one warm-up run each."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for round_ in range(repeats + 1):
+        for name, run in runs.items():
+            elapsed = run()
+            if round_:
+                times[name].append(elapsed)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def cold_floors(peer_cold: float | None) -> None:
+    """What the cold start cannot go below on this machine: the interpreter, uvicorn, a bare server (cold_floor.py)."""
+    floor_app = str(Path(__file__).with_name("cold_floor.py"))
+    floors = cold_starts(
+        {
+            "pass": lambda: _spawn_to_exit([sys.executable, "-c", "pass"]),
+            "uvicorn_import": lambda: _spawn_to_exit([sys.executable, "-c", "import uvicorn"]),
+            "asyncio": lambda: _spawn_to_jwks([sys.executable, floor_app, "asyncio"]),
+            "uvicorn": lambda: _spawn_to_jwks([sys.executable, floor_app, "uvicorn"]),
+        }
+    )
+    row("  floor: python -c pass, spawn to exit", f"{floors['pass'] * 1000:.0f} ms", "median of 5", "")
+    row("  floor: python -c 'import uvicorn', spawn to exit", f"{floors['uvicorn_import'] * 1000:.0f} ms", "median of 5", "")
+    row("  floor: bare asyncio server, spawn to a static JWKS 200", f"{floors['asyncio'] * 1000:.0f} ms", "median of 5", "stdlib only")
+    row("  floor: uvicorn as we run it, spawn to a static JWKS 200", f"{floors['uvicorn'] * 1000:.0f} ms", "median of 5", "raw ASGI app")
+    if peer_cold is not None:
+        row("    uvicorn floor / oauth2-mock-server", f"{floors['uvicorn'] / peer_cold:.2f}x", "target <= 0.5x", "the best on uvicorn")
+        row("    asyncio floor / oauth2-mock-server", f"{floors['asyncio'] / peer_cold:.2f}x", "target <= 0.5x", "no framework at all")
 
 
 def _write(script: str) -> str:

@@ -36,3 +36,22 @@ def test_the_sign_floor_signs_with_the_idps_key_and_the_verify_floor_checks_the_
         garbage = request(app, "GET", "/verify", headers={"Authorization": "Bearer not-a-token"})
     assert good.status_code == 200
     assert tampered.status_code == garbage.status_code == 401
+
+
+def test_the_cold_start_floors_answer_a_jwks_and_stop_on_sigint() -> None:
+    import json
+    import subprocess
+    import sys
+
+    import httpx
+
+    from processes import ready_line, stop
+
+    for mode in ("asyncio", "uvicorn"):
+        proc = subprocess.Popen([sys.executable, str(FLOOR.with_name("cold_floor.py")), mode], stdout=subprocess.PIPE, text=True)
+        try:
+            ready = json.loads(ready_line(proc, 30))
+            assert "keys" in httpx.get(ready["jwks_uri"], timeout=5).json()
+        finally:
+            stop(proc)
+        assert proc.returncode == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,9 +12,11 @@ import jwt
 import pytest
 
 from crosscheck import verify
+from in_process import run_main
 from oidc_idp import build_config
+from oidc_idp.run.cli import main
 from oidc_idp.web.app import create_app
-from processes import cli, serving
+from processes import serving
 
 CLIENT = ("demo-client", "demo-secret")
 T2030 = int(datetime(2030, 5, 1, tzinfo=UTC).timestamp())
@@ -124,10 +125,10 @@ async def test_a_request_from_a_non_loopback_address_is_refused(tmp_path: Path) 
     [(["--host", "0.0.0.0"], "loopback"), (["--workers", "2"], "--workers 1")],  # noqa: S104 - refused on purpose
     ids=["non_loopback_host", "several_workers"],
 )
-def test_admin_is_refused_where_it_would_be_unsafe_or_inconsistent(args: list[str], message: str) -> None:
-    result = subprocess.run(
-        [cli("oidc-idp"), "serve", "--port", "0", "--admin", *args], capture_output=True, text=True, timeout=30, check=False
-    )
+def test_admin_is_refused_where_it_would_be_unsafe_or_inconsistent(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_main(main, ["serve", "--port", "0", "--admin", *args], capsys)
     assert result.returncode == 2 and message in result.stderr
 
 
@@ -168,12 +169,12 @@ def test_a_rebound_host_name_cannot_mint_on_the_real_server(admin: dict[str, Any
     [(["--host", "0.0.0.0"], "loopback"), (["--workers", "2"], "--workers 1")],  # noqa: S104 - refused on purpose
     ids=["non_loopback_host", "several_workers"],
 )
-def test_admin_enabled_in_the_config_file_meets_the_same_guard_as_the_flag(tmp_path: Path, args: list[str], message: str) -> None:
+def test_admin_enabled_in_the_config_file_meets_the_same_guard_as_the_flag(
+    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "idp.toml"
     config.write_text("admin_enabled = true\n")
-    result = subprocess.run(
-        [cli("oidc-idp"), "serve", "--port", "0", "--config", str(config), *args], capture_output=True, text=True, timeout=30, check=False
-    )
+    result = run_main(main, ["serve", "--port", "0", "--config", str(config), *args], capsys)
     assert result.returncode == 2 and message in result.stderr
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ssl
-import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +13,9 @@ import pytest
 from cryptography import x509
 
 from crosscheck import certificate_of
-from processes import cli, serving
+from in_process import run_main
+from oidc_idp.run.cli import main
+from processes import serving
 
 CLIENT = ("demo-client", "demo-secret")
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -61,7 +62,7 @@ def test_a_fixed_clock_and_an_offset_combine(tmp_path: Path) -> None:
     ],
     ids=["not_a_date", "no_time_zone", "offset_not_an_integer"],
 )
-def test_a_bad_clock_is_a_usage_error(args: list[str], message: str) -> None:
-    result = subprocess.run([cli("oidc-idp"), "serve", "--port", "0", *args], capture_output=True, text=True, timeout=30, check=False)
+def test_a_bad_clock_is_a_usage_error(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_main(main, ["serve", "--port", "0", *args], capsys)
     assert result.returncode == 2
     assert message in result.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import stat
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,11 +13,12 @@ import pytest
 from joserfc.errors import InvalidKeyIdError
 
 from crosscheck import verify
+from in_process import Ran, run_main
 from oidc_idp import running
 from oidc_idp.errors import KeyStoreError
 from oidc_idp.keys.keystore import KeyStore
+from oidc_idp.run.cli import main
 from oidc_idp.run.pytest_plugin import TEST_KEYS
-from processes import cli
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 CLIENT = ("demo-client", "demo-secret")
@@ -84,11 +84,11 @@ def test_a_corrupt_manifest_is_a_clear_error(tmp_path: Path) -> None:
     assert raised.value.code == "keystore_corrupt"
 
 
-def test_keys_cli_lists_rotates_and_retires(tmp_path: Path) -> None:
+def test_keys_cli_lists_rotates_and_retires(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     KeyStore(tmp_path).ensure(("RS256",), now=NOW, validity_days=30)
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([cli("oidc-idp"), "keys", *args, "--keys-dir", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    def run(*args: str) -> Ran:
+        return run_main(main, ["keys", *args, "--keys-dir", str(tmp_path)], capsys)
 
     rotated = run("rotate")
     assert rotated.returncode == 0, rotated.stderr
@@ -107,14 +107,12 @@ def test_keys_cli_lists_rotates_and_retires(tmp_path: Path) -> None:
     assert unknown.returncode == 1 and "no-such-kid" in unknown.stderr
 
 
-def test_offline_minting_signs_with_the_active_key_or_the_named_one(tmp_path: Path) -> None:
+def test_offline_minting_signs_with_the_active_key_or_the_named_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with running(keys_dir=tmp_path) as server:
         (kid,) = _kids(server.jwks_uri)
         jwks = httpx.get(server.jwks_uri, timeout=5).json()
-    args = [cli("oidc-idp"), "token", "--keys-dir", str(tmp_path), "--issuer", "https://idp.example", "--sub", "u1", "--aud", "api"]
-    result = subprocess.run(
-        [*args, "--claim", 'roles=["a"]', "--claim", "name=Ann", "--ttl", "60", "--kid", kid], capture_output=True, text=True, timeout=60
-    )
+    args = ["token", "--keys-dir", str(tmp_path), "--issuer", "https://idp.example", "--sub", "u1", "--aud", "api"]
+    result = run_main(main, [*args, "--claim", 'roles=["a"]', "--claim", "name=Ann", "--ttl", "60", "--kid", kid], capsys)
     assert result.returncode == 0, result.stderr
     token = verify(result.stdout.strip(), jwks, "RS256")
     assert token.header["kid"] == kid
@@ -122,9 +120,9 @@ def test_offline_minting_signs_with_the_active_key_or_the_named_one(tmp_path: Pa
     assert token.claims["roles"] == ["a"] and token.claims["name"] == "Ann"
     assert token.claims["exp"] - token.claims["iat"] == 60
 
-    bad = subprocess.run([*args, "--claim", "novalue"], capture_output=True, text=True, timeout=60)
+    bad = run_main(main, [*args, "--claim", "novalue"], capsys)
     assert bad.returncode == 2 and "NAME=VALUE" in bad.stderr
-    empty = subprocess.run([*args[:3], str(tmp_path / "empty"), *args[4:]], capture_output=True, text=True, timeout=60)
+    empty = run_main(main, [*args[:2], str(tmp_path / "empty"), *args[3:]], capsys)
     assert empty.returncode == 1 and "keys rotate" in empty.stderr
 
 

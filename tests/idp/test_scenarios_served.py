@@ -94,13 +94,15 @@ def test_a_bad_scenario_config_is_a_clear_error(tmp_path: object, values: dict[s
         build_config({"issuer": "http://127.0.0.1:1", "keys_dir": str(tmp_path), **values})
 
 
-def test_the_scenarios_command_lists_every_scenario_and_prints_the_docs() -> None:
-    import subprocess
-
+def test_the_scenarios_command_lists_every_scenario_and_prints_the_docs(capsys: pytest.CaptureFixture[str]) -> None:
+    from in_process import run_main
+    from oidc_idp.run.cli import main
     from oidc_idp.variants.docs import scenarios_markdown
-    from processes import cli
 
-    listing = subprocess.run([cli("oidc-idp"), "scenarios"], capture_output=True, text=True, timeout=60, check=True).stdout
-    assert all(s.name in listing for s in SCENARIOS)
-    markdown = subprocess.run([cli("oidc-idp"), "scenarios", "--markdown"], capture_output=True, text=True, timeout=60, check=True).stdout
+    listing = run_main(main, ["scenarios"], capsys)
+    assert listing.returncode == 0
+    assert all(s.name in listing.stdout for s in SCENARIOS)
+    markdown = run_main(main, ["scenarios", "--markdown"], capsys)
+    assert markdown.returncode == 0
+    markdown = markdown.stdout
     assert markdown == scenarios_markdown()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 import subprocess
 from pathlib import Path
@@ -10,7 +11,9 @@ import httpx
 import pytest
 
 from crosscheck import verify
-from processes import cli, serving
+from in_process import run_main
+from oidc_idp.run.cli import main
+from processes import serving
 
 CLIENT = ("demo-client", "demo-secret")
 
@@ -114,23 +117,23 @@ claims = { preferred_username = "alice@acme.example" }
     ],
     ids=["broken_toml", "issuer_not_http", "unknown_key", "negative_lifetime", "client_without_secret"],
 )
-def test_a_bad_config_exits_2_with_one_line(tmp_path: Path, content: str, expected: str) -> None:
+def test_a_bad_config_exits_2_with_one_line(tmp_path: Path, content: str, expected: str, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "idp.toml"
     config.write_text(content)
-    result = subprocess.run([cli("oidc-idp"), "serve", "--port", "0", "--config", str(config)], capture_output=True, text=True, timeout=60)
+    result = run_main(main, ["serve", "--port", "0", "--config", str(config)], capsys)
     assert result.returncode == 2
     assert expected in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
 
 
-def test_a_missing_config_file_exits_2(tmp_path: Path) -> None:
-    result = subprocess.run([cli("oidc-idp"), "serve", "--config", str(tmp_path / "nope.toml")], capture_output=True, text=True, timeout=60)
+def test_a_missing_config_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_main(main, ["serve", "--config", str(tmp_path / "nope.toml")], capsys)
     assert result.returncode == 2 and "not found" in result.stderr
 
 
-def test_a_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
-    with serving("--keys-dir", str(tmp_path)) as (_, ready):
-        result = subprocess.run([cli("oidc-idp"), "serve", "--port", str(ready["port"])], capture_output=True, text=True, timeout=60)
+def test_a_port_in_use_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        result = run_main(main, ["serve", "--port", str(busy.getsockname()[1])], capsys)
     assert result.returncode == 1
     assert "cannot listen" in result.stderr and "Traceback" not in result.stderr

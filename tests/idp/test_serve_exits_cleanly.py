@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from in_process import run_main
 from oidc_idp.run.cli import main
 from processes import cli, ready_line, stop
 
@@ -54,14 +55,20 @@ def test_a_refused_start_leaves_no_temporary_directory(
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("port", ["99999", "-1", "65536", "eighty"])
-def test_a_port_outside_0_to_65535_is_a_one_line_usage_error(port: str) -> None:
+def test_a_port_outside_0_to_65535_is_a_one_line_usage_error_from_the_console_script() -> None:
     result = subprocess.run(
-        [cli("oidc-idp"), "serve", "--port", port],
+        [cli("oidc-idp"), "serve", "--port", "99999"],
         capture_output=True,
         text=True,
         timeout=TIMEOUT_SECONDS,
         check=False,
     )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "--port" in result.stderr
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "65536", "eighty"])
+def test_a_port_outside_0_to_65535_is_a_one_line_usage_error(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_main(main, ["serve", "--port", port], capsys)
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "--port" in result.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import httpx
@@ -10,10 +9,11 @@ import jwt
 import pytest
 
 from codeflow import Flow
+from in_process import run_main
 from oidc_idp import running
-from oidc_idp.run.cli import _demo_banner
+from oidc_idp.run.cli import _demo_banner, main
 from oidc_idp.variants.profiles import PROFILES
-from processes import cli, serving
+from processes import serving
 
 SECRET = ("demo-client", "demo-secret")
 
@@ -72,23 +72,18 @@ def test_redirect_uri_adds_an_exact_uri_for_another_host(tmp_path: Path) -> None
         (["--login-user", " "], "--login-user needs a username"),
     ],
 )
-def test_bad_code_flow_flags_are_one_line_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
-    done = subprocess.run(
-        [cli("oidc-idp"), "serve", "--port", "0", "--keys-dir", str(tmp_path), *args], capture_output=True, text=True, timeout=30
-    )
+def test_bad_code_flow_flags_are_one_line_usage_errors(
+    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    done = run_main(main, ["serve", "--port", "0", "--keys-dir", str(tmp_path), *args], capsys)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and message in done.stderr and "Traceback" not in done.stderr
 
 
-def test_redirect_uri_with_configured_clients_says_where_they_go(tmp_path: Path) -> None:
+def test_redirect_uri_with_configured_clients_says_where_they_go(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "idp.toml"
     config.write_text('[[clients]]\nclient_id = "m2m"\nclient_secret = "s"\n')
-    done = subprocess.run(
-        [cli("oidc-idp"), "serve", "--port", "0", "--config", str(config), "--redirect-uri", "http://app/cb"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_main(main, ["serve", "--port", "0", "--config", str(config), "--redirect-uri", "http://app/cb"], capsys)
     assert done.returncode == 2
     assert "put redirect_uris in their tables" in done.stderr and done.stderr.count("\n") == 1
 

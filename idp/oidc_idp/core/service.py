@@ -53,6 +53,11 @@ class IdpService:
         # the keys on every request, and this keeps that to the keystore's one stat and a comparison.
         self._next_rotation: tuple[KeySet, int | None] | None = None
 
+    def forget_derived(self) -> None:
+        """Drop what was derived from the keys and the clock (scenario material, the next rotation), after either was put back."""
+        self._material = None
+        self._next_rotation = None
+
     # -- keys ----------------------------------------------------------------
     def keys(self) -> KeySet:
         keyset = self.keystore.load()

@@ -141,6 +141,10 @@ class ExpiringStore(Generic[T]):
                 del self._items[key]
         return len(doomed)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
     def _prune(self) -> None:
         now = self._now()
         for key in [k for k, (exp, _) in self._items.items() if exp <= now]:
@@ -169,6 +173,12 @@ class TokenStore:
         self.rotated_refresh_tokens: ExpiringStore[str] = ExpiringStore(now, max_items, refuse_when_full="rotated refresh tokens")
         # jti of assertions already used, client assertions and jwt-bearer grants alike (RFC 7523 section 3, item 7: no replay).
         self.used_assertions: ExpiringStore[bool] = ExpiringStore(now, max_items, refuse_when_full="used assertions")
+
+    def clear(self) -> None:
+        """Forget everything (the reusing pytest fixture, between tests): every store, whatever its name."""
+        for store in vars(self).values():
+            if isinstance(store, ExpiringStore):
+                store.clear()
 
     @staticmethod
     def new_secret() -> str:

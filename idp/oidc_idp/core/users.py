@@ -26,3 +26,8 @@ class Users:
         """Add or replace (by username): a test that adds ``alice`` twice wants the second one."""
         with self._lock:
             self._by_name[user.username] = user
+
+    def reset(self, configured: tuple[UserConfig, ...]) -> None:
+        """Back to the configured users only (in place: the token server holds this object)."""
+        with self._lock:
+            self._by_name = {u.username: u for u in configured}

@@ -236,3 +236,23 @@ class KeyStore:
             retired = replace(record, status="retired")
             self._write_manifest([retired if r.kid == kid else r for r in records])
         return retired
+
+    # -- the reusing pytest fixture ------------------------------------------
+    def manifest_bytes(self) -> bytes | None:
+        try:
+            return self.manifest_path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def restore(self, manifest: bytes) -> None:
+        """Back to a manifest read earlier (``manifest_bytes``): statuses as they were, keys made since deleted."""
+        with self._locked():
+            if self.manifest_bytes() == manifest:
+                return  # nothing rotated or retired since: no write, so the loaded keys stay cached
+            keep = {str(item["kid"]) for item in json.loads(manifest)["keys"]}
+            for path in self.directory.glob("*.pem"):
+                if path.name.split(".", 1)[0] not in keep:
+                    path.unlink()
+            tmp = self.manifest_path.with_suffix(".json.tmp")
+            write_new(tmp, manifest, PUBLIC_FILE_MODE)
+            os.replace(tmp, self.manifest_path)

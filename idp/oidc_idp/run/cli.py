@@ -25,7 +25,6 @@ from oidc_idp.keys.keygen import ALGORITHMS, Algorithm
 from oidc_idp.keys.keystore import KeyStore
 from oidc_idp.run.server import bind, print_ready, ready_event, serve_forever
 from oidc_idp.variants.profiles import BY_NAME as PROFILES
-from oidc_idp.web.admin import check_admin_allowed
 from oidc_validator.cli.arguments import port_number  # the project's one --port rule, for both commands
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -124,6 +123,8 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise ConfigError("--workers must be at least 1")
     if args.admin or values.get("admin_enabled") is True:
+        from oidc_idp.web.admin import check_admin_allowed  # FastAPI's module: only when the control API is asked for
+
         # The same guard whether the config file or the flag asks for the control API.
         check_admin_allowed(args.host, args.workers)
         values["admin_enabled"] = True

@@ -12,7 +12,6 @@ from oidc_idp.config import build_config, default_issuer
 from oidc_idp.core.clock import Clock, clock_from_values
 from oidc_idp.keys.keystore import KeyStore
 from oidc_idp.run.server import RunningIdp, bind, running_in_thread
-from oidc_idp.web.admin import check_admin_allowed
 
 
 @contextmanager
@@ -35,6 +34,8 @@ def running(
     starting costs no key generation.
     """
     if config.get("admin_enabled"):
+        from oidc_idp.web.admin import check_admin_allowed  # FastAPI's module: only when the control API is asked for
+
         check_admin_allowed(host)
     with tempfile.TemporaryDirectory(prefix="oidc-idp-") as tmp:
         directory = Path(keys_dir) if keys_dir is not None else Path(tmp) / "keys"

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
-from uvicorn.supervisors import Multiprocess
 
 from oidc_idp.config import IdpConfig, UserConfig
 from oidc_idp.core import control
@@ -31,11 +29,13 @@ from oidc_idp.errors import IdpError
 from oidc_idp.keys.keygen import Algorithm
 from oidc_idp.keys.tls import TlsFiles, ensure_tls
 from oidc_idp.run.prompt_server import PromptServer
-from oidc_idp.web.app import create_app
+from oidc_idp.web.multi import build_services
+from oidc_idp.web.staged import StagedApp
 from oidc_validator.net.head_cap import HeadCappedHttpTools
 
 WORKER_CONFIG_ENV = "OIDC_IDP_WORKER_CONFIG"
 READY_TIMEOUT_SECONDS = 30.0
+LOAD_FULL_APP_AFTER_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,12 @@ def code_flow_facts(config: IdpConfig) -> dict[str, object]:
     }
 
 
-def _uvicorn_config(app: FastAPI | str, listener: Listener, *, workers: int = 1, log_level: str = "warning") -> uvicorn.Config:
+def staged_app(config: IdpConfig, clock: Clock | None = None) -> StagedApp:
+    """The issuers' services now; FastAPI's part of the app when first needed (web/staged.py)."""
+    return StagedApp(config, build_services(config, clock or Clock(config.clock_fixed, config.clock_offset_seconds)))
+
+
+def _uvicorn_config(app: StagedApp | str, listener: Listener, *, workers: int = 1, log_level: str = "warning") -> uvicorn.Config:
     tls = listener.tls
     return uvicorn.Config(
         app,
@@ -135,14 +140,27 @@ def _uvicorn_config(app: FastAPI | str, listener: Listener, *, workers: int = 1,
         lifespan="off",
         server_header=False,
         http=HeadCappedHttpTools,
+        # No route speaks WebSocket: "auto" would import a WebSocket library (about 20 ms) for nothing.
+        ws="none",
         ssl_certfile=str(tls.cert_file) if tls else None,
         ssl_keyfile=str(tls.key_file) if tls else None,
     )
 
 
-def app_from_environment() -> FastAPI:
+def app_from_environment() -> StagedApp:
     """uvicorn factory for worker processes: the parent passes the config as JSON."""
-    return create_app(IdpConfig.model_validate_json(os.environ[WORKER_CONFIG_ENV]))
+    return _loads_after_first_jwks(staged_app(IdpConfig.model_validate_json(os.environ[WORKER_CONFIG_ENV])))
+
+
+def _loads_after_first_jwks(app: StagedApp) -> StagedApp:
+    """FastAPI's part loads in a thread once the first JWKS answer is out, or on the first request that
+    needs it, or a moment after start when no one asks. Its schema building holds the GIL for long
+    stretches: loaded at once, it delayed that first answer by about 200 ms."""
+    app.after_first_jwks = app.build_in_background
+    timer = threading.Timer(LOAD_FULL_APP_AFTER_SECONDS, app.build_in_background)
+    timer.daemon = True
+    timer.start()
+    return app
 
 
 def _wait_until_serving(config: IdpConfig, listener: Listener, is_dead: Callable[[], bool]) -> bool:
@@ -166,11 +184,20 @@ def _wait_until_serving(config: IdpConfig, listener: Listener, is_dead: Callable
 def serve_forever(config: IdpConfig, listener: Listener, *, workers: int, on_ready: Callable[[], None], log_level: str = "warning") -> None:
     """Run until interrupted. ``on_ready`` is called once the server answers requests."""
     if workers <= 1:
-        server = uvicorn.Server(_uvicorn_config(create_app(config), listener, log_level=log_level))
-        watcher = threading.Thread(target=_call_when(lambda: server.started, on_ready, lambda: server.should_exit), daemon=True)
+        server = uvicorn.Server(_uvicorn_config(staged_app(config), listener, log_level=log_level))
+        app = server.config.app
+        assert isinstance(app, StagedApp)
+
+        def ready() -> None:
+            on_ready()
+            _loads_after_first_jwks(app)
+
+        watcher = threading.Thread(target=_call_when(lambda: server.started, ready, lambda: server.should_exit), daemon=True)
         watcher.start()
         server.run(sockets=[listener.sock])
         return
+    from uvicorn.supervisors import Multiprocess
+
     os.environ[WORKER_CONFIG_ENV] = config.model_dump_json()
     supervisor = Multiprocess(
         _uvicorn_config("oidc_idp.run.server:app_from_environment", listener, workers=workers, log_level=log_level), sockets=[listener.sock]
@@ -211,7 +238,7 @@ class RunningIdp:
 
     config: IdpConfig
     listener: Listener
-    app: FastAPI
+    app: StagedApp
 
     @property
     def issuer(self) -> str:
@@ -247,8 +274,7 @@ class RunningIdp:
 
     @property
     def service(self) -> IdpService:
-        service: IdpService = self.app.state.idp
-        return service
+        return self.app.services[None]
 
     def issue(
         self,
@@ -288,19 +314,17 @@ class RunningIdp:
     @property
     def issuers(self) -> dict[str, str]:
         """The extra issuers (``[[issuers]]``) by id: their issuer URLs."""
-        services: dict[str | None, IdpService] = self.app.state.issuers
-        return {key: service.config.issuer for key, service in services.items() if key is not None}
+        return {key: service.config.issuer for key, service in self.app.services.items() if key is not None}
 
     def issuer_service(self, issuer_id: str) -> IdpService:
         """The service of an extra issuer, for the control operations (``idp.control``)."""
-        service: IdpService = self.app.state.issuers[issuer_id]
-        return service
+        return self.app.services[issuer_id]
 
 
 @contextmanager
 def running_in_thread(config: IdpConfig, listener: Listener, *, clock: Clock | None = None) -> Iterator[RunningIdp]:
     """Serve ``config`` on an already bound listener in a daemon thread; stop on exit."""
-    app = create_app(config, clock=clock)
+    app = staged_app(config, clock)
     server = PromptServer(_uvicorn_config(app, listener))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener.sock]}, daemon=True, name="oidc-idp")
     thread.start()

@@ -85,8 +85,10 @@ class IdpApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def create_app(config: IdpConfig, *, clock: Clock | None = None) -> IdpApp:
-    services = build_services(config, clock or Clock(config.clock_fixed, config.clock_offset_seconds))
+def create_app(config: IdpConfig, *, clock: Clock | None = None, services: dict[str | None, IdpService] | None = None) -> IdpApp:
+    """The full app; ``services`` are the issuers' state when they exist already (web/staged.py)."""
+    if services is None:
+        services = build_services(config, clock or Clock(config.clock_fixed, config.clock_offset_seconds))
     app = IdpApp(title="oidc-onboarding test IdP", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.idp = services[None]
     app.state.issuers = services
