@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
@@ -18,6 +19,7 @@ from oidc_validator.drift.package import Onboarded, PinnedCertificate
 from oidc_validator.drift.report import breaks, drift_values, render_html, render_json, render_text
 
 OLD, NEW = rsa_key(seed=1), rsa_key(seed=2)
+TEMPLATE = "https://login.example.com/{tenantid}/v2.0"  # what multi-tenant discovery publishes (Entra's common endpoint)
 OLD_CERT = certificate(OLD)
 NEW_CERT = certificate(NEW)
 
@@ -29,6 +31,7 @@ def onboarded(
     snapshot: Sequence[str] = ("old",),
     issuer: str | None = ISSUER,
     audiences: Sequence[str] = (AUDIENCE,),
+    discovered_issuer: str | None = None,
 ) -> Onboarded:
     certificates = tuple(PinnedCertificate(kid, f"certs/{kid}.pem", True, cert) for kid, cert in pinned)
     doc = {
@@ -46,7 +49,7 @@ def onboarded(
         certificates=certificates if key_source == "certificates" else (),
         snapshot_kids=tuple(snapshot),
         generated_at=datetime(2026, 11, 1, 12, tzinfo=NOW.tzinfo),
-        files={},
+        files={"report.json": json.dumps({"values": {"discovered_issuer": discovered_issuer}}).encode()} if discovered_issuer else {},
     )
 
 
@@ -97,6 +100,11 @@ CASES: dict[str, tuple[Onboarded, Live, set[str]]] = {
         live([public_jwk(NEW, "old", cert=NEW_CERT)], token_kid="old"),
         {"drift_pinned_key_changed"},
     ),
+    "every_pinned_key_gone_from_the_jwks_is_an_error_even_without_a_token": (
+        onboarded(),
+        live([new_jwk()]),
+        {"drift_no_pinned_key_published", "drift_new_key_not_pinned", "drift_key_removed"},
+    ),
     "a_removed_key_is_information_only": (
         onboarded(pinned=(("old", OLD_CERT), ("new", NEW_CERT))),
         live([new_jwk()], token_kid="new"),
@@ -115,6 +123,16 @@ CASES: dict[str, tuple[Onboarded, Live, set[str]]] = {
     "a_changed_issuer_in_discovery_and_tokens_is_an_error": (
         onboarded(),
         live([old_jwk()], token_kid="old", issuer="https://moved.example.com"),
+        {"drift_issuer_changed"},
+    ),
+    "a_discovery_issuer_that_already_differed_at_onboarding_has_not_changed": (
+        onboarded(discovered_issuer=TEMPLATE),
+        live([old_jwk()], issuer=TEMPLATE),
+        set(),
+    ),
+    "a_discovery_issuer_unlike_both_the_onboarded_and_the_recorded_one_has_changed": (
+        onboarded(discovered_issuer=TEMPLATE),
+        live([old_jwk()], issuer="https://moved.example.com"),
         {"drift_issuer_changed"},
     ),
     "a_changed_jwks_uri_is_an_error_when_qualys_polls_it": (

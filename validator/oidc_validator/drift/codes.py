@@ -34,6 +34,12 @@ TOKEN_KID_NOT_PUBLISHED = _register(
     "rejects them now (a rotation that signs before it publishes).",
     "Publish the new key in the JWKS before signing with it (most IdPs pre-publish the next key); nothing needs sending to Qualys.",
 )
+NO_PINNED_KEY_PUBLISHED = _register(
+    "drift_no_pinned_key_published",
+    Severity.ERROR,
+    "None of the keys the certificate-mode package pins for OIDC is in the JWKS any more: whatever the IdP signs now, "
+    "it signs with a key Qualys does not have, so every token is rejected (with or without a sample token to show it).",
+)
 PINNED_KEY_CHANGED = _register(
     "drift_pinned_key_changed",
     Severity.ERROR,

@@ -92,6 +92,21 @@ def check_token_kid(c: Comparison) -> Iterable[Finding]:
         )
 
 
+def check_pinned_keys_published(c: Comparison) -> Iterable[Finding]:
+    """A JWKS with none of the pinned kids means the IdP signs with unpinned keys only (RFC 7517 section 5: the set is the IdP's keys)."""
+    if c.before.key_source != "certificates" or c.live.keys is None or not c.before.oidc_kids:
+        return
+    published = {k.get("kid") for k in c.live.keys}
+    if not published & set(c.before.oidc_kids):
+        signing = c.live.signing_kids()
+        yield codes.NO_PINNED_KEY_PUBLISHED.finding(
+            f"None of the kids the package pins ({', '.join(c.before.oidc_kids)}) is in the JWKS any more; "
+            f"it publishes {', '.join(signing) if signing else 'no signing key'}.",
+            pinned_kids=list(c.before.oidc_kids),
+            jwks_signing_kids=list(signing),
+        )
+
+
 def check_pinned_keys(c: Comparison) -> Iterable[Finding]:
     """A pinned certificate's key must still be the key its kid names in the JWKS."""
     for pinned in c.before.certificates:
@@ -110,7 +125,9 @@ def check_issuer(c: Comparison) -> Iterable[Finding]:
     if onboarded is None:
         return
     discovered = c.live.discovery.get("issuer") if c.live.discovery is not None else None
-    if isinstance(discovered, str) and discovered != onboarded:
+    # A discovery issuer that already differed at onboarding (a multi-tenant template, written with --allow-errors) has
+    # not changed: the package lists that error, and the tokens' iss below is what Qualys compares.
+    if isinstance(discovered, str) and discovered not in (onboarded, c.before.discovered_issuer):
         yield codes.ISSUER_CHANGED.finding(
             f"Discovery now says issuer {discovered!r}; the package onboarded {onboarded!r}.",
             onboarded=onboarded,
@@ -208,6 +225,7 @@ def check_reachable(c: Comparison) -> Iterable[Finding]:
 DRIFT_CHECKS: tuple[DriftCheck, ...] = (
     check_reachable,
     check_token_kid,
+    check_pinned_keys_published,
     check_pinned_keys,
     check_issuer,
     check_jwks_uri,

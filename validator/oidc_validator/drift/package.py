@@ -67,6 +67,16 @@ class Onboarded:
         return tuple(a for a in self.doc.get("audiences") or () if isinstance(a, str))
 
     @property
+    def discovered_issuer(self) -> str | None:
+        """The issuer discovery published at onboarding, from the package's report.json (None when it did not say)."""
+        try:
+            values = json.loads(self.files["report.json"]).get("values")
+        except (KeyError, ValueError, AttributeError):
+            return None
+        value = values.get("discovered_issuer") if isinstance(values, dict) else None
+        return value if isinstance(value, str) else None
+
+    @property
     def jwks_url(self) -> str | None:
         value = self.doc.get("jwks_url")
         return value if isinstance(value, str) else None
