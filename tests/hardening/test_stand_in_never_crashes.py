@@ -17,6 +17,7 @@ from build import compact
 from oidc_validator.simulate.app import create_stand_in_app
 from oidc_validator.simulate.config import StandInConfig
 from oidc_validator.simulate.decide import decide
+from strategies import json_values as any_json
 
 KID = "k1"
 # A real RSA public key is not needed: no generated token carries a valid signature.
@@ -31,11 +32,7 @@ CONFIG = StandInConfig(
 )
 REASONS = {"malformed", "bad_alg", "bad_header", "unknown_kid", "ambiguous_kid", "bad_signature"}
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=4),
-    max_leaves=12,
-)
+json_values = any_json(max_leaves=12)
 header_members = st.sampled_from(["alg", "kid", "typ", "crit", "jwk", "jku", "b64", "cty"]) | st.text(max_size=4)
 headers = st.dictionaries(header_members, json_values | st.sampled_from(["RS256", "ES256", "none", "HS256", KID]), max_size=5)
 payloads = st.dictionaries(st.sampled_from(["iss", "aud", "sub", "exp", "nbf"]) | st.text(max_size=4), json_values, max_size=6)

@@ -14,6 +14,8 @@ from build import DISCOVERY_URL, JWKS_URL, KID, b64url, claims, codes, context, 
 from oidc_validator.checks.run import run_checks
 from oidc_validator.model.context import Fetched
 from oidc_validator.model.findings import Finding
+from strategies import json_values as any_json
+from strategies import jwk_like as any_jwk
 
 FETCH_KINDS = [
     "invalid_url",
@@ -28,29 +30,8 @@ FETCH_KINDS = [
     "not_json",
 ]
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=5),
-    max_leaves=20,
-)
-jwk_like = st.fixed_dictionaries(
-    {},
-    optional={
-        "kty": st.sampled_from(["RSA", "EC", "OKP", "oct", "DSA", 1, None]),
-        "kid": st.one_of(st.text(max_size=5), st.integers(), st.none(), st.lists(st.text(max_size=3), max_size=2)),
-        # Lists and objects too: an unhashable alg once crashed a set lookup.
-        "alg": st.one_of(st.sampled_from(["RS256", "ES256", "EdDSA", "HS256", "none"]), st.integers(), json_values),
-        "use": st.one_of(st.sampled_from(["sig", "enc"]), st.integers()),
-        "crv": st.one_of(st.sampled_from(["P-256", "P-384", "Ed25519", "X25519"]), st.integers()),
-        "n": st.one_of(st.text(max_size=10), st.integers()),
-        "e": st.one_of(st.sampled_from(["AQAB", "AQ", "Ag", ""]), st.integers()),
-        "x": st.one_of(st.text(max_size=10), st.integers()),
-        "y": st.text(max_size=10),
-        "x5c": st.one_of(st.lists(st.text(max_size=10), max_size=2), st.text(max_size=5), st.integers()),
-        "x5t": json_values,
-        "d": st.text(max_size=3),
-    },
-)
+json_values = any_json(max_leaves=20, max_text=20)
+jwk_like = any_jwk(json_values)
 
 
 def no_crash(findings: list[Finding]) -> None:

@@ -10,13 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given as hgiven
+from hypothesis import settings
+from hypothesis import strategies as st
 
-from build import AUDIENCE, ISSUER, JWKS_URL, NOW, certificate, codes, given, public_jwk, rsa_key, sign
+from build import AUDIENCE, ISSUER, JWKS_URL, NOW, b64url, certificate, codes, given, public_jwk, rsa_key, sign
 from oidc_validator.bundle.sample import decode
 from oidc_validator.drift.codes import DRIFT_CATALOGUE
 from oidc_validator.drift.compare import DRIFT_CHECKS, Live, compare
 from oidc_validator.drift.package import Onboarded, PinnedCertificate
 from oidc_validator.drift.report import breaks, drift_values, render_html, render_json, render_text
+from strategies import json_values, jwk_like
 
 OLD, NEW = rsa_key(seed=1), rsa_key(seed=2)
 TEMPLATE = "https://login.example.com/{tenantid}/v2.0"  # what multi-tenant discovery publishes (Entra's common endpoint)
@@ -243,3 +247,28 @@ def test_a_hostile_kid_is_text_in_the_html_page() -> None:
     assert sum(tag == "svg" for tag, _ in parser.seen) == 1
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert 'class="verdict not-ready"' in page
+
+
+ANY_JSON = json_values()
+
+
+@settings(deadline=None)
+@hgiven(
+    st.lists(jwk_like(ANY_JSON) | ANY_JSON, max_size=4),
+    st.dictionaries(st.sampled_from(["issuer", "jwks_uri"]) | st.text(max_size=4), ANY_JSON, max_size=4),
+    st.dictionaries(st.sampled_from(["alg", "kid", "typ"]), ANY_JSON, max_size=3),
+    st.dictionaries(st.sampled_from(["iss", "aud", "sub", "exp"]) | st.text(max_size=4), ANY_JSON, max_size=5),
+    st.sampled_from(["certificates", "jwks_url"]),
+)
+def test_any_live_key_set_discovery_and_token_give_drift_findings_in_every_format_never_an_exception(
+    keys: list[Any], discovery: dict[str, Any], header: dict[str, Any], payload: dict[str, Any], key_source: str
+) -> None:
+    raw = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}.{b64url(b'sig')}"
+    token = decode(given(raw)[0])
+    before = onboarded(key_source, discovered_issuer=TEMPLATE)
+    now = Live(discovery, None, JWKS_URL, tuple(k for k in keys if isinstance(k, dict)), None, token, NOW)
+    findings = compare(before, now, warn_days=30)
+    assert all(f.code in DRIFT_CATALOGUE for f in findings)
+    values = drift_values(before, now)
+    for rendered in (render_text(findings, values), render_json(findings, values), render_html(findings, values, before, now)):
+        assert "\x1b" not in rendered

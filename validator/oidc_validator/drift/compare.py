@@ -36,6 +36,10 @@ class Live:
     def signing_kids(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(str(k["kid"]) for k in self.keys or () if isinstance(k.get("kid"), str) and why_not_signing(k) is None))
 
+    def published_kids(self) -> tuple[str, ...]:
+        """Every kid the JWKS publishes, in its order; a kid that is not a string (a hostile JWKS's list or object) names nothing."""
+        return tuple(dict.fromkeys(k["kid"] for k in self.keys or () if isinstance(k.get("kid"), str)))
+
     def keys_by_kid(self, kid: str) -> list[Mapping[str, Any]]:
         return [k for k in self.keys or () if k.get("kid") == kid]
 
@@ -84,11 +88,11 @@ def check_token_kid(c: Comparison) -> Iterable[Finding]:
                 kid=kid,
                 pinned_kids=list(c.before.oidc_kids),
             )
-    elif c.live.keys is not None and kid not in {k.get("kid") for k in c.live.keys}:
+    elif c.live.keys is not None and kid not in c.live.published_kids():
         yield codes.TOKEN_KID_NOT_PUBLISHED.finding(
             f"Tokens are signed under kid {kid!r}, which the JWKS at {c.live.jwks_url} does not publish.",
             kid=kid,
-            jwks_kids=[k.get("kid") for k in c.live.keys],
+            jwks_kids=list(c.live.published_kids()),
         )
 
 
@@ -96,8 +100,7 @@ def check_pinned_keys_published(c: Comparison) -> Iterable[Finding]:
     """A JWKS with none of the pinned kids means the IdP signs with unpinned keys only (RFC 7517 section 5: the set is the IdP's keys)."""
     if c.before.key_source != "certificates" or c.live.keys is None or not c.before.oidc_kids:
         return
-    published = {k.get("kid") for k in c.live.keys}
-    if not published & set(c.before.oidc_kids):
+    if not set(c.live.published_kids()) & set(c.before.oidc_kids):
         signing = c.live.signing_kids()
         yield codes.NO_PINNED_KEY_PUBLISHED.finding(
             f"None of the kids the package pins ({', '.join(c.before.oidc_kids)}) is in the JWKS any more; "
@@ -206,7 +209,7 @@ def check_new_keys(c: Comparison) -> Iterable[Finding]:
 def check_removed_keys(c: Comparison) -> Iterable[Finding]:
     if c.live.keys is None:
         return
-    published = {k.get("kid") for k in c.live.keys}
+    published = set(c.live.published_kids())
     for kid in c.before.kids:
         if kid not in published:
             yield codes.KEY_REMOVED.finding(f"kid {kid!r}, in the package, is no longer in the JWKS.", kid=kid)

@@ -103,7 +103,7 @@ def render_html(findings: Sequence[Finding], values: Mapping[str, Any], before: 
         )
         for c in before.certificates
     ]
-    published = {k.get("kid") for k in live.keys or ()}
+    published = set(live.published_kids())
     for key in live.keys or ():
         kid = key.get("kid")
         if isinstance(kid, str) and kid not in before.kids:
