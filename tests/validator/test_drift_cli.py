@@ -159,11 +159,15 @@ def test_a_negative_warning_window_is_refused(idp: RunningIdp, tmp_path: Path) -
     assert status == 2 and "--warn-days" in err
 
 
-def test_no_follow_up_package_is_written_while_the_live_checks_fail(idp: RunningIdp, tmp_path: Path) -> None:
+def test_no_follow_up_package_is_written_while_the_live_checks_fail_and_the_drift_is_still_reported(
+    idp: RunningIdp, tmp_path: Path
+) -> None:
     bundle = onboard(idp, tmp_path / "a.zip")
-    status, _, err = drift(idp, bundle, "--audience", "api://someone-else", "--update-bundle", str(tmp_path / "b.zip"))
+    new_kid = idp.rotate()
+    status, out, err = drift(idp, bundle, "--audience", "api://someone-else", "--update-bundle", str(tmp_path / "b.zip"))
     assert status == 2 and "no follow-up package was written" in err
     assert not (tmp_path / "b.zip").exists()
+    assert "drift_token_kid_not_pinned" in out and new_kid in out  # what drifted is still reported
 
 
 def test_the_follow_up_package_never_overwrites_the_onboarded_one(idp: RunningIdp, tmp_path: Path) -> None:

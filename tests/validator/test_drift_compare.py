@@ -213,6 +213,25 @@ def test_the_text_report_is_one_line_when_nothing_changed() -> None:
     assert text.count("\n") == 1 and text.startswith("no drift: ")
 
 
+@pytest.mark.parametrize(
+    ("keys", "discovery", "verdict"),
+    [
+        pytest.param(None, True, "drift could not see everything", id="an_unseen_key_set_is_a_blind_spot_not_a_rejection"),
+        pytest.param([old_jwk()], False, "drift could not see everything", id="an_unreachable_discovery_is_a_blind_spot_not_a_rejection"),
+        pytest.param([old_jwk(), new_jwk()], True, "Qualys will reject tokens", id="a_new_unpinned_key_is_a_rejection_to_come"),
+        pytest.param(
+            [old_jwk(), new_jwk()], False, "Qualys will reject tokens", id="a_blind_spot_beside_a_new_key_still_warns_of_the_rejection"
+        ),
+    ],
+)
+def test_the_summary_line_tells_a_blind_spot_from_a_rejection_to_come(
+    keys: list[dict[str, Any]] | None, discovery: bool, verdict: str
+) -> None:
+    before, now = onboarded(), live(keys, discovery=discovery)
+    text = render_text(compare(before, now, warn_days=30), drift_values(before, now))
+    assert verdict in text.splitlines()[-1]
+
+
 HOSTILE_KID = "k\x1b[2J\u202e\nFAKE OK"
 
 

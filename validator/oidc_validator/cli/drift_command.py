@@ -65,12 +65,15 @@ def run_drift(
     live = live_from_context(ctx)
     findings = compare(before, live, warn_days=args.warn_days)
     values = drift_values(before, live)
+    refused = False
     if args.update_bundle is not None:
-        status = _update(args, before, ctx, check_findings, findings, forbidden=forbidden, clock=clock, err=err)
-        if status != EXIT_OK:
-            return status
-        values["update_bundle"] = str(args.update_bundle)
+        refused = _update(args, before, ctx, check_findings, findings, forbidden=forbidden, clock=clock, err=err) != EXIT_OK
+        if not refused:
+            values["update_bundle"] = str(args.update_bundle)
+    # The comparison ran either way: a refused follow-up package (said on stderr) does not hide what drifted.
     out.write(_render(args.format, findings, values, before, live))
+    if refused:
+        return EXIT_CANNOT_RUN
     return EXIT_FINDINGS if breaks(findings) else EXIT_OK
 
 

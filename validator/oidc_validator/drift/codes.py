@@ -90,7 +90,8 @@ JWKS_UNOBSERVED = _register(
     "drift_jwks_unobserved",
     Severity.WARNING,
     "The live JWKS could not be fetched, so rotations cannot be seen; the pinned certificates were still checked for expiry.",
-    "Give the JWKS URL (--jwks-url) or an issuer with discovery, reachable from here, so the next run can compare keys.",
+    "Make the key set readable from here so the next run can compare keys: give the JWKS URL (--jwks-url) or an issuer "
+    "with discovery; --ca-file or --resolve for a private setup; --max-body-bytes for a key set over the size cap.",
 )
 DISCOVERY_UNREACHABLE = _register(
     "drift_discovery_unreachable",
@@ -111,3 +112,6 @@ ROTATION_FOLLOWED = _register(
     "Qualys follows the rotation by itself.",
     "Nothing to send.",
 )
+
+# Warnings that say what drift could not see, not what Qualys will do: the summary line tells them apart.
+BLIND_SPOTS = frozenset({JWKS_UNOBSERVED.code, DISCOVERY_UNREACHABLE.code})

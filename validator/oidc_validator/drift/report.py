@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from oidc_validator.crypto.certs import CertificateError, load_der, x5c_leaf
+from oidc_validator.drift.codes import BLIND_SPOTS
 from oidc_validator.drift.compare import Live
 from oidc_validator.drift.package import Onboarded
 from oidc_validator.model.findings import Finding, Severity
@@ -60,8 +61,10 @@ def _summary(findings: Sequence[Finding]) -> str:
     told = ", ".join(f"{counts[s]} {s.value}{'s' if counts[s] != 1 and s is not Severity.INFO else ''}" for s in SEVERITY_ORDER)
     if counts[Severity.ERROR]:
         return f"{told}: Qualys rejects tokens now; send the follow-up package (--update-bundle)."
-    if counts[Severity.WARNING]:
+    if any(f.severity is Severity.WARNING and f.code not in BLIND_SPOTS for f in findings):
         return f"{told}: Qualys will reject tokens; send the follow-up package before then (--update-bundle)."
+    if counts[Severity.WARNING]:
+        return f"{told}: drift could not see everything it compares; make it reachable and run again."
     return f"{told}: nothing breaks, nothing to send."
 
 
