@@ -108,6 +108,29 @@ def test_the_follow_up_package_verifies_and_asks_for_an_update(idp: RunningIdp, 
     assert drift(idp, tmp_path / "b.zip")[0] == 0  # the follow-up matches the IdP
 
 
+def test_a_jwks_url_package_can_switch_to_pinned_certificates_in_its_follow_up(idp: RunningIdp, tmp_path: Path) -> None:
+    bundle = onboard(idp, tmp_path / "a.zip", key_source="jwks_url")
+    new_kid = idp.rotate()
+    status, _, err = drift(idp, bundle, "--update-bundle", str(tmp_path / "b.zip"), "--use-kid", new_kid)
+    assert status == 0, err  # the rotation was followed: nothing breaks, and the switch is the customer's choice
+    files = unzip(tmp_path / "b.zip")
+    doc = json.loads(files["onboarding.json"])
+    assert doc["key_source"] == "certificates" and [c["kid"] for c in doc["certificates"] if c["use_for_oidc"]] == [new_kid]
+    assert doc["key_source_reason"] == "switched from the JWKS URL to pinned certificates with --use-kid"
+    request = files["REQUEST.md"].decode()
+    assert "| Key source | `jwks_url` | `certificates` |" in request and "Qualys stops polling the JWKS URL" in request
+    assert f"`{new_kid}` (`certs/{new_kid}.pem`)" in request.partition("- add: ")[2].partition("\n")[0]
+    assert run("verify-bundle", str(tmp_path / "b.zip"), "--now", NOW)[0] == 0
+
+
+@pytest.mark.parametrize("flags", [["--key-source", "jwks_url"], ["--use-kid", "some-kid"]], ids=["key_source", "use_kid"])
+def test_choosing_what_the_follow_up_sends_without_writing_one_is_refused_in_one_line(
+    idp: RunningIdp, tmp_path: Path, flags: list[str]
+) -> None:
+    status, out, err = drift(idp, onboard(idp, tmp_path / "a.zip"), *flags)
+    assert (status, out) == (2, "") and err.count("\n") == 1 and "--update-bundle" in err
+
+
 def test_the_follow_up_package_is_byte_identical_for_the_same_inputs_and_now(idp: RunningIdp, tmp_path: Path) -> None:
     bundle = onboard(idp, tmp_path / "a.zip")
     idp.rotate()

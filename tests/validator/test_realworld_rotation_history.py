@@ -124,3 +124,35 @@ def test_a_jwks_url_package_from_2022_follows_both_rotations_by_itself(history: 
     assert counted(report) == {"drift_rotation_followed": 1, "drift_key_removed": len(signing_kids(november_2022))}
     followed = next(f for f in report["findings"] if f["code"] == "drift_rotation_followed")
     assert followed["evidence"]["kids"] == signing_kids(october_2024)
+
+
+def test_a_certificate_package_switched_to_the_jwks_url_in_2024_follows_the_next_rotation(
+    history: tuple[Case, Case, Case], tmp_path: Path
+) -> None:
+    november_2022, june_2024, october_2024 = history
+    pinned = signing_kids(november_2022)[:1]
+    onboarded = tmp_path / "onboarded-2022.zip"
+    (tmp_path / "2022").mkdir()
+    with replay(november_2022.documents, address=ADDRESS, workdir=tmp_path / "2022") as served:
+        status, said = run(
+            "bundle", *request(november_2022), *served.arguments(), "--use-kid", pinned[0], "--allow-errors", "-o", str(onboarded)
+        )
+    assert status == 0, said
+
+    update = tmp_path / "update-2024.zip"
+    status, report = drift(
+        onboarded, june_2024, tmp_path / "2024-06", "--update-bundle", str(update), "--key-source", "jwks_url", "--allow-errors"
+    )
+    assert status == 1 and "drift_no_pinned_key_published" in counted(report)
+    assert run("verify-bundle", str(update), "--now", june_2024.now)[0] == 0
+    with zipfile.ZipFile(update) as archive:
+        request_md = archive.read("REQUEST.md").decode()
+        document = json.loads(archive.read("onboarding.json"))
+        assert not [name for name in archive.namelist() if name.startswith("certs/")]
+    assert document["key_source"] == "jwks_url" and document["update"]["previous_key_source"] == "certificates"
+    assert "switched from pinned certificates to the JWKS URL with --key-source" in document["key_source_reason"]
+    assert "| Key source | `certificates` | `jwks_url` |" in request_md
+    assert f"Remove the pinned certificates (`{pinned[0]}`)" in request_md
+
+    status, report = drift(update, october_2024, tmp_path / "2024-10")
+    assert (status, set(counted(report))) == (0, {"drift_rotation_followed", "drift_key_removed"})

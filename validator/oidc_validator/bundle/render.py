@@ -171,12 +171,21 @@ def _replacements(doc: Mapping[str, Any], update: Mapping[str, Any]) -> list[str
         current = [c["kid"] for c in doc["certificates"]]
         files = {c["kid"]: c["file"] for c in doc["certificates"]}
         added = [k for k in current if k not in previous]
+        switched = update["previous_key_source"] != "certificates"
         out += [
-            "Replace the pinned certificates with the ones in this package:",
+            "Pin the certificates in this package; Qualys stops polling the JWKS URL:"
+            if switched
+            else "Replace the pinned certificates with the ones in this package:",
             "",
             f"- add: {', '.join(f'{code_span(k)} ({code_span(files[k])})' for k in added) or 'none'}",
             f"- keep: {_kid_list([k for k in current if k in previous])}",
             f"- remove: {_kid_list([k for k in previous if k not in current])}",
+            "",
+        ]
+    elif update["previous_key_source"] == "certificates":
+        out += [
+            f"Remove the pinned certificates ({_kid_list(update['previous_kids'])}): Qualys fetches the keys from the JWKS URL "
+            "above from now on, and follows the IdP's rotations by itself.",
             "",
         ]
     elif not rows:

@@ -58,6 +58,12 @@ def run_drift(
     if args.warn_days < 0:
         print("oidc-validator drift: --warn-days must be 0 or more", file=err)
         return EXIT_CANNOT_RUN
+    if args.update_bundle is None and (args.key_source or args.use_kid):
+        print(
+            "oidc-validator drift: --key-source and --use-kid choose what the follow-up package sends; add --update-bundle OUT.zip",
+            file=err,
+        )
+        return EXIT_CANNOT_RUN
     if args.update_bundle is not None and _same_file(args.update_bundle, before.path):
         # The onboarded package is the record of what Qualys holds; the follow-up must not replace it.
         print("oidc-validator drift: --update-bundle names the onboarded package itself; write the follow-up to another file", file=err)
@@ -120,6 +126,7 @@ def _update(
             check_findings,
             changes,
             use_kids=args.use_kid,
+            key_source=args.key_source,
             allow_errors=args.allow_errors,
             forbidden=forbidden,
             clock=clock,

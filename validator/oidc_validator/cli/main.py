@@ -99,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument(
         "--use-kid", action="append", default=[], metavar="KID", help="with --update-bundle in certificate mode: the certificates to send"
     )
+    drift.add_argument(
+        "--key-source",
+        choices=("jwks_url", "certificates"),
+        help="with --update-bundle: send this key source instead of the onboarded one (jwks_url suits an IdP that rotates often)",
+    )
     drift.add_argument("--allow-errors", action="store_true", help="write the follow-up package even though the live checks found errors")
 
     commands.add_parser("catalogue", help="print every check (code, severity, meaning, fix) as Markdown (docs/checks.md)")

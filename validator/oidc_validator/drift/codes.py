@@ -39,6 +39,9 @@ NO_PINNED_KEY_PUBLISHED = _register(
     Severity.ERROR,
     "None of the keys the certificate-mode package pins for OIDC is in the JWKS any more: whatever the IdP signs now, "
     "it signs with a key Qualys does not have, so every token is rejected (with or without a sample token to show it).",
+    "Write the follow-up package with 'oidc-validator drift --bundle ONBOARDED.zip --update-bundle NEW.zip' and send it to "
+    "Qualys Support. An IdP that rotates this often (Entra: every few weeks) is better onboarded by its JWKS URL, which "
+    "Qualys follows by itself: add --key-source jwks_url.",
 )
 PINNED_KEY_CHANGED = _register(
     "drift_pinned_key_changed",

@@ -20,6 +20,10 @@ from oidc_validator.model.context import Context
 from oidc_validator.model.findings import Finding
 
 
+def _spoken(key_source: str) -> str:
+    return "the JWKS URL" if key_source == "jwks_url" else "pinned certificates"
+
+
 def update_record(before: Onboarded, changes: Sequence[Finding]) -> dict[str, Any]:
     """onboarding.json's ``update``: the package it replaces (by time and SHA-256) and what drift found."""
     return {
@@ -42,18 +46,25 @@ def write_update(
     changes: Sequence[Finding],
     *,
     use_kids: Sequence[str] = (),
+    key_source: KeySourceName | None = None,
     allow_errors: bool = False,
     forbidden: Sequence[str] = (),
     clock: datetime | None = None,
 ) -> None:
-    """Write the follow-up package from the live IdP, in the key source Qualys was given; raises BundleError."""
-    key_source: KeySourceName = "certificates" if before.key_source == "certificates" else "jwks_url"
+    """Write the follow-up package from the live IdP; raises BundleError.
+
+    The key source is the one Qualys was given, unless ``key_source`` (--key-source) or ``use_kids``
+    (--use-kid, which means certificates, as in ``bundle``) asks for another.
+    """
+    onboarded: KeySourceName = "certificates" if before.key_source == "certificates" else "jwks_url"
+    chosen: KeySourceName = key_source or ("certificates" if use_kids else onboarded)
+    if chosen == onboarded:
+        reason = f"the key source of the onboarded package ({_spoken(onboarded)}), kept for the update"
+    else:
+        flag = "--key-source" if key_source else "--use-kid"
+        reason = f"switched from {_spoken(onboarded)} to {_spoken(chosen)} with {flag}"
     options = BundleOptions(
-        key_source=key_source,
-        use_kids=tuple(use_kids),
-        allow_errors=allow_errors,
-        forbidden=tuple(forbidden),
-        key_source_reason=f"the key source of the onboarded package ({before.key_source.replace('_', ' ')}), kept for the update",
+        key_source=chosen, use_kids=tuple(use_kids), allow_errors=allow_errors, forbidden=tuple(forbidden), key_source_reason=reason
     )
     contents = build_contents(ctx, check_findings, options, clock=clock, update=update_record(before, changes))
     write_zip(path, contents, ctx.now)
