@@ -49,6 +49,20 @@ def request(case: Case) -> list[str]:
     return ["--issuer", case.issuer, "--entity-id", case.issuer, "--audience", AUDIENCE, "--now", case.now]
 
 
+def use_kids(kids: list[str]) -> list[str]:
+    return [part for kid in kids for part in ("--use-kid", kid)]
+
+
+def onboard(case: Case, workdir: Path, *flags: str) -> Path:
+    """The package a customer would have sent at the case's date (--allow-errors: the templated issuer is an error)."""
+    package = workdir / f"onboarded-{case.name}.zip"
+    (workdir / case.name).mkdir()
+    with replay(case.documents, address=ADDRESS, workdir=workdir / case.name) as served:
+        status, said = run("bundle", *request(case), *served.arguments(), *flags, "--allow-errors", "-o", str(package))
+    assert status == 0, said
+    return package
+
+
 def drift(package: Path, case: Case, workdir: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     workdir.mkdir()
     with replay(case.documents, address=ADDRESS, workdir=workdir) as served:
@@ -74,18 +88,12 @@ def test_pinned_certificates_from_2022_are_all_gone_by_2024_and_the_follow_up_pa
 ) -> None:
     november_2022, june_2024, october_2024 = history
     pinned = signing_kids(november_2022)[:2]
-    onboarded = tmp_path / "onboarded-2022.zip"
-    (tmp_path / "2022").mkdir()
-    with replay(november_2022.documents, address=ADDRESS, workdir=tmp_path / "2022") as served:
-        use = [part for kid in pinned for part in ("--use-kid", kid)]
-        status, said = run("bundle", *request(november_2022), *served.arguments(), *use, "--allow-errors", "-o", str(onboarded))
-    assert status == 0, said
+    onboarded = onboard(november_2022, tmp_path, *use_kids(pinned))
 
     # June 2024: no pinned kid is published; Entra signs with keys Qualys does not have. No token is needed to say so.
     update = tmp_path / "update-2024.zip"
     chosen = signing_kids(june_2024)[:2]
-    use = [part for kid in chosen for part in ("--use-kid", kid)]
-    status, report = drift(onboarded, june_2024, tmp_path / "2024-06", "--update-bundle", str(update), *use, "--allow-errors")
+    status, report = drift(onboarded, june_2024, tmp_path / "2024-06", "--update-bundle", str(update), *use_kids(chosen), "--allow-errors")
     assert status == 1
     assert counted(report) == {
         "drift_no_pinned_key_published": 1,
@@ -112,13 +120,7 @@ def test_pinned_certificates_from_2022_are_all_gone_by_2024_and_the_follow_up_pa
 
 def test_a_jwks_url_package_from_2022_follows_both_rotations_by_itself(history: tuple[Case, Case, Case], tmp_path: Path) -> None:
     november_2022, _, october_2024 = history
-    onboarded = tmp_path / "onboarded-2022.zip"
-    (tmp_path / "2022").mkdir()
-    with replay(november_2022.documents, address=ADDRESS, workdir=tmp_path / "2022") as served:
-        status, said = run(
-            "bundle", *request(november_2022), *served.arguments(), "--key-source", "jwks_url", "--allow-errors", "-o", str(onboarded)
-        )
-    assert status == 0, said
+    onboarded = onboard(november_2022, tmp_path, "--key-source", "jwks_url")
     status, report = drift(onboarded, october_2024, tmp_path / "2024-10")
     assert (status, report["ok"]) == (0, True)
     assert counted(report) == {"drift_rotation_followed": 1, "drift_key_removed": len(signing_kids(november_2022))}
@@ -131,13 +133,7 @@ def test_a_certificate_package_switched_to_the_jwks_url_in_2024_follows_the_next
 ) -> None:
     november_2022, june_2024, october_2024 = history
     pinned = signing_kids(november_2022)[:1]
-    onboarded = tmp_path / "onboarded-2022.zip"
-    (tmp_path / "2022").mkdir()
-    with replay(november_2022.documents, address=ADDRESS, workdir=tmp_path / "2022") as served:
-        status, said = run(
-            "bundle", *request(november_2022), *served.arguments(), "--use-kid", pinned[0], "--allow-errors", "-o", str(onboarded)
-        )
-    assert status == 0, said
+    onboarded = onboard(november_2022, tmp_path, *use_kids(pinned))
 
     update = tmp_path / "update-2024.zip"
     status, report = drift(
