@@ -109,6 +109,11 @@ CASES: dict[str, tuple[Onboarded, Live, set[str]]] = {
         live([new_jwk()]),
         {"drift_no_pinned_key_published", "drift_new_key_not_pinned", "drift_key_removed"},
     ),
+    "a_token_still_signed_under_a_pinned_key_outweighs_a_jwks_without_it": (
+        onboarded(),
+        live([new_jwk()], token_kid="old"),
+        {"drift_new_key_not_pinned", "drift_key_removed"},
+    ),
     "a_removed_key_is_information_only": (
         onboarded(pinned=(("old", OLD_CERT), ("new", NEW_CERT))),
         live([new_jwk()], token_kid="new"),
