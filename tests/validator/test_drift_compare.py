@@ -53,7 +53,8 @@ def onboarded(
         certificates=certificates if key_source == "certificates" else (),
         snapshot_kids=tuple(snapshot),
         generated_at=datetime(2026, 11, 1, 12, tzinfo=NOW.tzinfo),
-        files={"report.json": json.dumps({"values": {"discovered_issuer": discovered_issuer}}).encode()} if discovered_issuer else {},
+        discovered_issuer=discovered_issuer,
+        files={},
     )
 
 

@@ -54,6 +54,12 @@ def _instant(record: _Record) -> int:
     return int(record.created.timestamp())
 
 
+def _lineage(records: Sequence[_Record], alg: str) -> tuple[list[_Record], _Record | None]:
+    """``alg``'s keys in manifest order (oldest first), and the active one among them."""
+    lineage = [r for r in records if r.alg == alg]
+    return lineage, next((r for r in lineage if r.status == "active"), None)
+
+
 @dataclass(frozen=True)
 class Schedule:
     every_seconds: int
@@ -61,8 +67,7 @@ class Schedule:
 
     def next_event(self, records: Sequence[_Record], alg: str) -> int | None:
         """The first instant (epoch seconds) at which the schedule changes ``alg``'s keys; None without an active key."""
-        lineage = [r for r in records if r.alg == alg]
-        active = next((r for r in lineage if r.status == "active"), None)
+        lineage, active = _lineage(records, alg)
         if active is None:
             return None
         events = [_instant(active) + self.every_seconds]
@@ -73,8 +78,7 @@ class Schedule:
 
     def plan(self, records: Sequence[_Record], alg: str, now: int) -> Plan | None:
         """What the schedule changes at ``now``; None when nothing is due (``now`` is before next_event)."""
-        lineage = [r for r in records if r.alg == alg]
-        active = next((r for r in lineage if r.status == "active"), None)
+        lineage, active = _lineage(records, alg)
         if active is None:
             return None
         start = _instant(active)

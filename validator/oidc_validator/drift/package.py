@@ -51,6 +51,8 @@ class Onboarded:
     certificates: tuple[PinnedCertificate, ...]
     snapshot_kids: tuple[str, ...]
     generated_at: datetime
+    # The issuer discovery published at onboarding (report.json's values), None when it did not say.
+    discovered_issuer: str | None
     files: Mapping[str, bytes] = field(repr=False)
 
     @property
@@ -59,27 +61,15 @@ class Onboarded:
 
     @property
     def issuer(self) -> str | None:
-        value = self.doc.get("issuer")
-        return value if isinstance(value, str) else None
+        return _string(self.doc, "issuer")
 
     @property
     def audiences(self) -> tuple[str, ...]:
         return tuple(a for a in self.doc.get("audiences") or () if isinstance(a, str))
 
     @property
-    def discovered_issuer(self) -> str | None:
-        """The issuer discovery published at onboarding, from the package's report.json (None when it did not say)."""
-        try:
-            values = json.loads(self.files["report.json"]).get("values")
-        except (KeyError, ValueError, AttributeError):
-            return None
-        value = values.get("discovered_issuer") if isinstance(values, dict) else None
-        return value if isinstance(value, str) else None
-
-    @property
     def jwks_url(self) -> str | None:
-        value = self.doc.get("jwks_url")
-        return value if isinstance(value, str) else None
+        return _string(self.doc, "jwks_url")
 
     @property
     def oidc_kids(self) -> tuple[str, ...]:
@@ -92,6 +82,17 @@ class Onboarded:
         if self.key_source == "certificates":
             return tuple(dict.fromkeys(c.kid for c in self.certificates))
         return self.snapshot_kids
+
+
+def _string(document: Mapping[str, Any], name: str) -> str | None:
+    value = document.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _discovered_issuer(files: Mapping[str, bytes]) -> str | None:
+    # verify_files has already refused a package whose report.json is missing or off its schema.
+    values = json.loads(files["report.json"]).get("values")
+    return _string(values, "discovered_issuer") if isinstance(values, Mapping) else None
 
 
 def _pinned(doc: Mapping[str, Any], files: Mapping[str, bytes]) -> tuple[PinnedCertificate, ...]:
@@ -145,5 +146,6 @@ def read_onboarded(path: Path) -> Onboarded:
         certificates=_pinned(doc, files),
         snapshot_kids=_snapshot_kids(files),
         generated_at=generated_at,
+        discovered_issuer=_discovered_issuer(files),
         files=files,
     )

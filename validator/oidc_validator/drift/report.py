@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from oidc_validator.crypto.certs import CertificateError, load_der, x5c_leaf
 from oidc_validator.drift.codes import BLIND_SPOTS
 from oidc_validator.drift.compare import Live
 from oidc_validator.drift.package import Onboarded
@@ -82,20 +81,10 @@ def render_text(findings: Sequence[Finding], values: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _certificate_span(key: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
-    der = x5c_leaf(key)
-    if der is None:
-        return None, None
-    try:
-        certificate = load_der(der)
-    except CertificateError:
-        return None, None
-    return certificate.not_valid_before_utc, certificate.not_valid_after_utc
-
-
 def render_html(findings: Sequence[Finding], values: Mapping[str, Any], before: Onboarded, live: Live) -> str:
     from oidc_validator.report.html import KeySpan, Timeline
     from oidc_validator.report.html import render_html as page
+    from oidc_validator.report.timeline import certificate_validity, token_times
 
     spans = [
         KeySpan(
@@ -110,16 +99,10 @@ def render_html(findings: Sequence[Finding], values: Mapping[str, Any], before: 
     for key in live.keys or ():
         kid = key.get("kid")
         if isinstance(kid, str) and kid not in before.kids:
-            spans.append(KeySpan(kid, "new in the JWKS", *_certificate_span(key)))
+            spans.append(KeySpan(kid, "new in the JWKS", *(certificate_validity(key) or (None, None))))
     spans += [KeySpan(kid, "removed from the JWKS", None, None) for kid in before.kids if live.keys is not None and kid not in published]
-    claims = live.token.claims if live.token is not None else {}
-    timeline = Timeline(
-        now=live.now,
-        keys=tuple(spans),
-        token_kid=live.token_kid,
-        token_issued=_moment(claims.get("iat")),
-        token_expires=_moment(claims.get("exp")),
-    )
+    issued, expires = token_times(live.token.claims if live.token is not None else {})
+    timeline = Timeline(now=live.now, keys=tuple(spans), token_kid=live.token_kid, token_issued=issued, token_expires=expires)
     rows = [
         ("Onboarded package", f"{values['bundle']} ({values['onboarded_at']})"),
         ("Package SHA-256", str(values["bundle_sha256"])),
@@ -142,9 +125,3 @@ def render_html(findings: Sequence[Finding], values: Mapping[str, Any], before: 
         rows_heading="What was compared",
         ready=not breaks(findings),
     )
-
-
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 253402300800:
-        return datetime.fromtimestamp(value, UTC)
-    return None

@@ -76,15 +76,24 @@ def _kid(value: Any) -> str:
     return value if isinstance(value, str) else NO_KID
 
 
-def _jwks_span(key: Mapping[str, Any]) -> KeySpan:
+def certificate_validity(key: Mapping[str, Any]) -> tuple[datetime, datetime] | None:
+    """A JWK's x5c leaf certificate's notBefore and notAfter; None without a usable x5c."""
     der = x5c_leaf(key)
     if der is None:
-        return KeySpan(_kid(key.get("kid")), NO_CERTIFICATE, None, None)
+        return None
     certificate = load_der(der)  # x5c_leaf returns only DER that parses
-    return KeySpan(_kid(key.get("kid")), JWKS_CERTIFICATE, certificate.not_valid_before_utc, certificate.not_valid_after_utc)
+    return certificate.not_valid_before_utc, certificate.not_valid_after_utc
 
 
-def _token_times(claims: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
+def _jwks_span(key: Mapping[str, Any]) -> KeySpan:
+    validity = certificate_validity(key)
+    if validity is None:
+        return KeySpan(_kid(key.get("kid")), NO_CERTIFICATE, None, None)
+    return KeySpan(_kid(key.get("kid")), JWKS_CERTIFICATE, *validity)
+
+
+def token_times(claims: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """The token's iat and exp as datetimes (None where either is not a usable NumericDate)."""
     return epoch(claims.get("iat")), epoch(claims.get("exp"))
 
 
@@ -114,7 +123,7 @@ def timeline_from_context(ctx: Context) -> Timeline:
         else:
             kid = jws.header.get("kid")
             token_kid = kid if isinstance(kid, str) else None
-            issued, expires = _token_times(jws.payload)
+            issued, expires = token_times(jws.payload)
     return Timeline(aware(ctx.now), tuple(spans), token_kid, issued, expires)
 
 
@@ -141,6 +150,6 @@ def timeline_from_onboarding(doc: Mapping[str, Any]) -> Timeline:
         header, claims = sample.get("header"), sample.get("claims")
         kid = header.get("kid") if isinstance(header, Mapping) else None
         token_kid = kid if isinstance(kid, str) else None
-        issued, expires = _token_times(claims if isinstance(claims, Mapping) else {})
+        issued, expires = token_times(claims if isinstance(claims, Mapping) else {})
     now = iso(doc.get("generated_at")) or datetime(1970, 1, 1, tzinfo=UTC)
     return Timeline(now, tuple(spans), token_kid, issued, expires)
